@@ -1,0 +1,473 @@
+// Package runner is a client for the CenturyLink Cloud Runner API: the CLC
+// login and the executions of Runner jobs. It knows nothing of Terraform.
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults used when a Config field is left empty.
+const (
+	DefaultAPIURL           = "https://api.ctl.io"
+	DefaultRunnerURL        = "https://api.runner.ctl.io"
+	DefaultRequestTimeout   = 30 * time.Second
+	DefaultPageSize         = 100
+	DefaultMaxResponseBytes = 64 << 20
+)
+
+// Config holds what a Client needs. Either BearerToken, or Username and
+// Password, must be set.
+type Config struct {
+	APIURL    string // base of the CLC v2 API, where login lives
+	RunnerURL string // base of the Runner API
+
+	Username    string
+	Password    string
+	BearerToken string // when set, no login is made
+
+	// AccountAlias overrides the account alias learned from the login answer.
+	AccountAlias string
+
+	RequestTimeout   time.Duration // bounds each HTTP request
+	PageSize         int           // executions asked for per page, 1 to 100
+	MaxResponseBytes int64         // larger answers are refused
+	UserAgent        string
+
+	// HTTPClient replaces the default client (a clone of
+	// http.DefaultTransport, so proxy variables keep working).
+	HTTPClient *http.Client
+	// Logger receives the client's log lines; nil discards them.
+	Logger Logger
+}
+
+// Logger receives structured log lines. Fields never hold a secret.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Debug(context.Context, string, map[string]any) {}
+
+// Session is what a login gives.
+type Session struct {
+	Token        string
+	AccountAlias string
+}
+
+// Client calls the CLC login and Runner APIs. It is safe for concurrent use;
+// concurrent callers share one login.
+type Client struct {
+	apiURL    *url.URL
+	runnerURL *url.URL
+	username  string
+	password  string
+	alias     string
+
+	httpClient       *http.Client
+	userAgent        string
+	pageSize         int
+	maxResponseBytes int64
+	log              Logger
+
+	// loginSlot lets one caller log in at a time; the others wait for its
+	// session instead of logging in again.
+	loginSlot chan struct{}
+
+	mu      sync.Mutex
+	session *Session
+}
+
+// New checks cfg and returns a Client. It makes no request.
+func New(cfg Config) (*Client, error) {
+	apiURL, err := parseBaseURL("api_url", cfg.APIURL, DefaultAPIURL)
+	if err != nil {
+		return nil, err
+	}
+	runnerURL, err := parseBaseURL("runner_url", cfg.RunnerURL, DefaultRunnerURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.BearerToken == "" && (cfg.Username == "" || cfg.Password == "") {
+		return nil, errors.New("either a bearer token, or a username and a password, is required")
+	}
+	if cfg.PageSize < 0 || cfg.PageSize > 100 {
+		return nil, fmt.Errorf("page size %d is out of range: it must be from 1 to 100", cfg.PageSize)
+	}
+
+	c := &Client{
+		apiURL:           apiURL,
+		runnerURL:        runnerURL,
+		username:         cfg.Username,
+		password:         cfg.Password,
+		alias:            cfg.AccountAlias,
+		httpClient:       cfg.HTTPClient,
+		userAgent:        cfg.UserAgent,
+		pageSize:         cfg.PageSize,
+		maxResponseBytes: cfg.MaxResponseBytes,
+		log:              cfg.Logger,
+		loginSlot:        make(chan struct{}, 1),
+	}
+	if cfg.BearerToken != "" {
+		c.session = &Session{Token: cfg.BearerToken, AccountAlias: cfg.AccountAlias}
+	}
+	if c.httpClient == nil {
+		timeout := cfg.RequestTimeout
+		if timeout == 0 {
+			timeout = DefaultRequestTimeout
+		}
+		transport, ok := http.DefaultTransport.(*http.Transport)
+		if !ok {
+			return nil, errors.New("http.DefaultTransport is not an *http.Transport")
+		}
+		c.httpClient = &http.Client{Transport: transport.Clone(), Timeout: timeout}
+	}
+	if c.userAgent == "" {
+		c.userAgent = "terraform-provider-clc"
+	}
+	if c.pageSize == 0 {
+		c.pageSize = DefaultPageSize
+	}
+	if c.maxResponseBytes <= 0 {
+		c.maxResponseBytes = DefaultMaxResponseBytes
+	}
+	if c.log == nil {
+		c.log = discardLogger{}
+	}
+
+	return c, nil
+}
+
+// CheckBaseURL reports whether raw can be the base URL of an API.
+func CheckBaseURL(raw string) error {
+	_, err := baseURL(raw)
+	return err
+}
+
+func parseBaseURL(name, raw, fallback string) (*url.URL, error) {
+	if raw == "" {
+		raw = fallback
+	}
+
+	u, err := baseURL(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+
+	return u, nil
+}
+
+func baseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if strings.Contains(raw, "@") {
+			// The text may hold a password; do not repeat it.
+			return nil, errors.New("it is not a valid URL")
+		}
+		return nil, fmt.Errorf("%q is not a valid URL", raw)
+	}
+	if u.User != nil {
+		return nil, errors.New("a URL with user information is not accepted; use username and password")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%q must start with https:// (or http://)", raw)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%q has no host", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%q must not carry a query or a fragment", raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
+
+	return u, nil
+}
+
+// AccountAlias returns the configured account alias or, failing that, the
+// one the login answered with. It logs in if it must.
+func (c *Client) AccountAlias(ctx context.Context) (string, error) {
+	if c.alias != "" {
+		return c.alias, nil
+	}
+
+	s, err := c.Session(ctx)
+	if err != nil {
+		return "", err
+	}
+	if s.AccountAlias == "" {
+		return "", &Error{
+			Kind:    KindMissingAccountAlias,
+			Message: "no account alias is configured, and a bearer token does not tell one",
+		}
+	}
+
+	return s.AccountAlias, nil
+}
+
+// Session returns the current session, logging in first when there is none.
+// Concurrent callers wait for one login.
+func (c *Client) Session(ctx context.Context) (Session, error) {
+	if s := c.currentSession(); s != nil {
+		return *s, nil
+	}
+
+	select {
+	case c.loginSlot <- struct{}{}:
+	case <-ctx.Done():
+		return Session{}, ctx.Err()
+	}
+	defer func() { <-c.loginSlot }()
+
+	if s := c.currentSession(); s != nil {
+		return *s, nil
+	}
+
+	s, err := c.login(ctx)
+	if err != nil {
+		return Session{}, err
+	}
+
+	c.mu.Lock()
+	c.session = &s
+	c.mu.Unlock()
+
+	return s, nil
+}
+
+func (c *Client) currentSession() *Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	return c.session
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	UserName      string `json:"userName"`
+	AccountAlias  string `json:"accountAlias"`
+	LocationAlias string `json:"locationAlias"`
+	BearerToken   string `json:"bearerToken"`
+}
+
+func (c *Client) login(ctx context.Context) (Session, error) {
+	body, err := json.Marshal(loginRequest{Username: c.username, Password: c.password})
+	if err != nil {
+		return Session{}, fmt.Errorf("encoding the login request: %w", err)
+	}
+
+	u := joinURL(c.apiURL, nil, "v2", "authentication", "login")
+	c.log.Debug(ctx, "Logging in to the CLC API", map[string]any{"url": u})
+
+	resp, err := c.send(ctx, http.MethodPost, u, "", body)
+	if err != nil {
+		return Session{}, err
+	}
+
+	if resp.status == http.StatusBadRequest {
+		resp.err.Kind = KindCredentialsRejected
+	}
+	if resp.err != nil {
+		return Session{}, resp.err
+	}
+
+	var answer loginResponse
+	if err := decodeJSON(resp.body, &answer); err != nil {
+		return Session{}, resp.malformed(err)
+	}
+	if answer.BearerToken == "" {
+		return Session{}, resp.malformed(errors.New("the login answer has no bearerToken"))
+	}
+
+	c.log.Debug(ctx, "Logged in to the CLC API", map[string]any{
+		"user_name": answer.UserName, "account_alias": answer.AccountAlias,
+	})
+
+	return Session{Token: answer.BearerToken, AccountAlias: answer.AccountAlias}, nil
+}
+
+// response is one HTTP answer, read in full.
+type response struct {
+	method string
+	path   string
+	status int
+	body   []byte
+	// err is set for any status other than 2xx.
+	err *Error
+}
+
+func (r *response) malformed(err error) *Error {
+	return &Error{Kind: KindMalformed, Method: r.method, Path: r.path, StatusCode: r.status, Err: err}
+}
+
+// send makes one request and reads the whole answer. A non-2xx status is not
+// an error of send: it comes back in response.err, classified.
+func (c *Client) send(ctx context.Context, method, rawURL, token string, body []byte) (*response, error) {
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, reader)
+	if err != nil {
+		return nil, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	path := req.URL.EscapedPath()
+
+	started := time.Now()
+	httpResp, err := c.httpClient.Do(req)
+	if err != nil {
+		return nil, &Error{Kind: KindTransport, Method: method, Path: path, Err: stripURL(err)}
+	}
+	defer httpResp.Body.Close()
+
+	data, err := io.ReadAll(io.LimitReader(httpResp.Body, c.maxResponseBytes+1))
+	if err != nil {
+		return nil, &Error{
+			Kind: KindTransport, Method: method, Path: path, StatusCode: httpResp.StatusCode,
+			Err: fmt.Errorf("reading the answer: %w", stripURL(err)),
+		}
+	}
+	if int64(len(data)) > c.maxResponseBytes {
+		return nil, &Error{
+			Kind: KindMalformed, Method: method, Path: path, StatusCode: httpResp.StatusCode,
+			Err: fmt.Errorf("the answer is larger than the limit of %d bytes", c.maxResponseBytes),
+		}
+	}
+
+	c.log.Debug(ctx, "Received an API answer", map[string]any{
+		"method": method, "path": path, "status": httpResp.StatusCode,
+		"bytes": len(data), "duration_ms": time.Since(started).Milliseconds(),
+	})
+
+	r := &response{method: method, path: path, status: httpResp.StatusCode, body: data}
+	if httpResp.StatusCode < 200 || httpResp.StatusCode > 299 {
+		r.err = &Error{
+			Kind:       kindOfStatus(httpResp.StatusCode),
+			Method:     method,
+			Path:       path,
+			StatusCode: httpResp.StatusCode,
+			Message:    errorMessage(data),
+		}
+	}
+
+	return r, nil
+}
+
+func kindOfStatus(status int) Kind {
+	switch {
+	case status == http.StatusBadRequest:
+		return KindBadRequest
+	case status == http.StatusUnauthorized:
+		return KindTokenRejected
+	case status == http.StatusForbidden:
+		return KindForbidden
+	case status == http.StatusNotFound:
+		return KindNotFound
+	case status >= 500 && status <= 599:
+		return KindServer
+	default:
+		return KindUnexpectedStatus
+	}
+}
+
+// stripURL drops the URL from a *url.Error: the caller's Error already names
+// the method and path, and a URL may carry a query.
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+
+	return err
+}
+
+// errorMessage reads the message out of an error body in any of the forms
+// CLC services use: {"message"}, {"error"}, {"modelState"}, or [{"message"}].
+func errorMessage(body []byte) string {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return ""
+	}
+
+	var object struct {
+		Message    string              `json:"message"`
+		Error      string              `json:"error"`
+		ModelState map[string][]string `json:"modelState"`
+	}
+	if json.Unmarshal(body, &object) == nil {
+		parts := []string{}
+		for _, s := range []string{object.Message, object.Error} {
+			if s != "" {
+				parts = append(parts, s)
+			}
+		}
+		fields := slices.Sorted(maps.Keys(object.ModelState))
+		for _, field := range fields {
+			parts = append(parts, field+": "+strings.Join(object.ModelState[field], "; "))
+		}
+		return sanitizeMessage(strings.Join(parts, "; "))
+	}
+
+	var list []struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &list) == nil {
+		parts := []string{}
+		for _, item := range list {
+			if item.Message != "" {
+				parts = append(parts, item.Message)
+			}
+		}
+		return sanitizeMessage(strings.Join(parts, "; "))
+	}
+
+	if body[0] == '<' {
+		return "the answer is an HTML page, not JSON"
+	}
+
+	return sanitizeMessage(string(body))
+}
+
+// joinURL appends path segments to base, escaping each one so that no value
+// can add a segment of its own or climb out of the path.
+func joinURL(base *url.URL, query url.Values, segments ...string) string {
+	var b strings.Builder
+
+	b.WriteString(base.Scheme)
+	b.WriteString("://")
+	b.WriteString(base.Host)
+	b.WriteString(base.EscapedPath())
+	for _, s := range segments {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(s))
+	}
+	if len(query) > 0 {
+		b.WriteByte('?')
+		b.WriteString(query.Encode())
+	}
+
+	return b.String()
+}
