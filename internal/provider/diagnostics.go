@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -38,7 +39,7 @@ func addAPIError(diags *diag.Diagnostics, err error, alias, jobID string) {
 	call := apiErr.Method + " " + apiErr.Path
 	message := ""
 	if apiErr.Message != "" {
-		message = fmt.Sprintf(" The API said: %q.", apiErr.Message)
+		message = fmt.Sprintf(" The API said: %q.", strings.TrimRight(apiErr.Message, "."))
 	}
 
 	switch apiErr.Kind {

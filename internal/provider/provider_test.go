@@ -1,0 +1,73 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/clc-tf/terraform-provider-clc/internal/emulator"
+)
+
+// protoV6ProviderFactories serves the provider in-process to the Terraform
+// CLI that terraform-plugin-testing runs.
+var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"clc": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// TestMain keeps acceptance tests offline: the Terraform CLI never calls
+// HashiCorp's version check, and terraform-plugin-testing never downloads a
+// CLI, because TF_ACC_TERRAFORM_PATH always names one that is installed.
+func TestMain(m *testing.M) {
+	if err := os.Setenv("CHECKPOINT_DISABLE", "1"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+
+	if os.Getenv("TF_ACC") != "" && os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
+		terraform, err := exec.LookPath("terraform")
+		if err != nil {
+			candidate, _ := filepath.Abs("../../bin/terraform")
+			if _, statErr := os.Stat(candidate); statErr != nil {
+				fmt.Fprintln(os.Stderr, "Acceptance tests need a Terraform CLI: run them with "+
+					"`make test`, which installs one into bin/, or put terraform on PATH.")
+				os.Exit(1)
+			}
+			terraform = candidate
+		}
+		if err := os.Setenv("TF_ACC_TERRAFORM_PATH", terraform); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+
+	os.Exit(m.Run())
+}
+
+// startEmulator starts a Runner emulator with the embedded fixtures plus jobs.
+func startEmulator(t *testing.T, jobs ...emulator.Job) *emulator.Server {
+	t.Helper()
+
+	all, err := emulator.Fixtures()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	return emulator.StartForTest(t, emulator.Config{Jobs: append(all, jobs...)})
+}
+
+// providerConfig is a provider block that logs in to the emulator.
+func providerConfig(e *emulator.Server) string {
+	return fmt.Sprintf(`
+provider "clc" {
+  api_url    = %q
+  runner_url = %q
+  username   = %q
+  password   = %q
+}
+`, e.URL(), e.URL(), emulator.DefaultUsername, emulator.DefaultPassword)
+}
