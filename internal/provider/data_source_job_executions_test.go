@@ -60,7 +60,7 @@ func hostCounts(ok, changed, unreachable, skipped, failures int64) knownvalue.Ch
 	})
 }
 
-func strings_(values ...string) knownvalue.Check {
+func hostList(values ...string) knownvalue.Check {
 	checks := make([]knownvalue.Check, len(values))
 	for i, v := range values {
 		checks[i] = knownvalue.StringExact(v)
@@ -141,13 +141,13 @@ func TestAccJobExecutions_laterShape(t *testing.T) {
 				expect(knownvalue.Int64Exact(1456876800123), "executions", 1, "start"),
 				expect(knownvalue.StringExact("2016-03-02T00:02:03.000Z"), "executions", 1, "end_time"),
 				// failed_hosts [0] names no host.
-				expect(strings_(), "executions", 1, "failed_hosts"),
+				expect(hostList(), "executions", 1, "failed_hosts"),
 				// A restarted execution: first timer's start, last timer's end.
 				expect(knownvalue.Int64Exact(1456797600000), "executions", 2, "start"),
 				expect(knownvalue.Int64Exact(1456797912345), "executions", 2, "end"),
 				expect(knownvalue.Int64Exact(312345), "executions", 2, "duration_ms"),
 				expect(knownvalue.StringExact("FAILURE"), "executions", 3, "exit_status"),
-				expect(strings_("web-2"), "executions", 3, "failed_hosts"),
+				expect(hostList("web-2"), "executions", 3, "failed_hosts"),
 				expect(knownvalue.StringExact(laterShapeJob), "executions", 3, "job_id"),
 				expect(knownvalue.StringExact("WFAQ"), "executions", 3, "account_alias"),
 			},
@@ -196,15 +196,15 @@ func TestAccJobExecutions_failure(t *testing.T) {
 				expect(knownvalue.StringExact("FAILURE"), "executions", 0, "exit_status"),
 				expect(knownvalue.Null(), "executions", 0, "end"),
 				expect(knownvalue.Null(), "executions", 0, "duration_ms"),
-				expect(strings_("localhost"), "executions", 0, "failed_hosts"),
+				expect(hostList("localhost"), "executions", 0, "failed_hosts"),
 				// "result": {} is an empty map, and no host failed.
 				expect(knownvalue.MapExact(map[string]knownvalue.Check{}), "executions", 1, "result"),
-				expect(strings_(), "executions", 1, "failed_hosts"),
+				expect(hostList(), "executions", 1, "failed_hosts"),
 				// "result": null gives null result and failed_hosts.
 				expect(knownvalue.Null(), "executions", 2, "result"),
 				expect(knownvalue.Null(), "executions", 2, "failed_hosts"),
 				// Failed hosts derived from failures and unreachable, sorted.
-				expect(strings_("db-1", "db-2", "web-2"), "executions", 3, "failed_hosts"),
+				expect(hostList("db-1", "db-2", "web-2"), "executions", 3, "failed_hosts"),
 				expect(hostCounts(1, 0, 1, 0, 2), "executions", 3, "result", "db-2"),
 				expect(hostCounts(4, 1, 0, 1, 0), "executions", 3, "result", "web-1"),
 			},
