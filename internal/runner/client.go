@@ -302,6 +302,25 @@ func (c *Client) login(ctx context.Context) (Session, error) {
 	return Session{Token: answer.BearerToken, AccountAlias: answer.AccountAlias}, nil
 }
 
+// get makes an authorized GET of a Runner API URL, logging in first if there
+// is no session yet. Any status other than 2xx is returned as an *Error.
+func (c *Client) get(ctx context.Context, rawURL string) (*response, error) {
+	session, err := c.Session(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	resp, err := c.send(ctx, http.MethodGet, rawURL, session.Token, nil)
+	if err != nil {
+		return nil, err
+	}
+	if resp.err != nil {
+		return nil, resp.err
+	}
+
+	return resp, nil
+}
+
 // response is one HTTP answer, read in full.
 type response struct {
 	method string

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -76,19 +75,14 @@ func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) 
 		return nil, fmt.Errorf("invalid job id %q: %w", jobID, err)
 	}
 
-	session, err := c.Session(ctx)
-	if err != nil {
-		return nil, err
-	}
-
-	first, err := c.executionsPage(ctx, session.Token, accountAlias, jobID, 0, c.pageSize)
+	first, err := c.executionsPage(ctx, accountAlias, jobID, 0, c.pageSize)
 	if err != nil {
 		return nil, err
 	}
 
 	executions := first.executions
 	if first.paged {
-		executions, err = c.remainingPages(ctx, session.Token, accountAlias, jobID, first)
+		executions, err = c.remainingPages(ctx, accountAlias, jobID, first)
 		if err != nil {
 			return nil, err
 		}
@@ -110,7 +104,7 @@ func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) 
 // remainingPages reads the pages after the first and merges all records by
 // id, so a record that moved from one page to the next while we read is kept
 // once, in its latest form.
-func (c *Client) remainingPages(ctx context.Context, token, alias, jobID string, first *page) ([]Execution, error) {
+func (c *Client) remainingPages(ctx context.Context, alias, jobID string, first *page) ([]Execution, error) {
 	size := first.size
 	if size <= 0 {
 		size = c.pageSize
@@ -137,7 +131,7 @@ func (c *Client) remainingPages(ctx context.Context, token, alias, jobID string,
 	add(first.executions)
 
 	for p := int64(1); p < pages; p++ {
-		next, err := c.executionsPage(ctx, token, alias, jobID, int(p), size)
+		next, err := c.executionsPage(ctx, alias, jobID, int(p), size)
 		if err != nil {
 			return nil, err
 		}
@@ -150,16 +144,13 @@ func (c *Client) remainingPages(ctx context.Context, token, alias, jobID string,
 	return merged, nil
 }
 
-func (c *Client) executionsPage(ctx context.Context, token, alias, jobID string, pageNumber, size int) (*page, error) {
+func (c *Client) executionsPage(ctx context.Context, alias, jobID string, pageNumber, size int) (*page, error) {
 	query := url.Values{"page": {strconv.Itoa(pageNumber)}, "size": {strconv.Itoa(size)}}
 	u := joinURL(c.runnerURL, query, "jobs", alias, jobID, "executions")
 
-	resp, err := c.send(ctx, http.MethodGet, u, token, nil)
+	resp, err := c.get(ctx, u)
 	if err != nil {
 		return nil, err
-	}
-	if resp.err != nil {
-		return nil, resp.err
 	}
 
 	p, err := decodeExecutions(resp.body)
