@@ -6,9 +6,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -40,6 +43,8 @@ type providerModel struct {
 	APIURL         types.String `tfsdk:"api_url"`
 	RunnerURL      types.String `tfsdk:"runner_url"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
+
+	MaxParallelRequests types.Int64 `tfsdk:"max_parallel_requests"`
 }
 
 // providerData is what data sources receive from Configure.
@@ -96,6 +101,13 @@ func (p *clcProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					"Environment variable: `CLC_REQUEST_TIMEOUT`. Default: `30s`.",
 				Optional: true,
 			},
+			"max_parallel_requests": schema.Int64Attribute{
+				Description: fmt.Sprintf("How many pages of one job's executions are requested at once "+
+					"after the first page, from 1 to %d. Environment variable: "+
+					"`CLC_MAX_PARALLEL_REQUESTS`. Default: `%d`.",
+					runner.MaxParallelRequestsLimit, runner.DefaultMaxParallelRequests),
+				Optional: true,
+			},
 		},
 	}
 }
@@ -139,10 +151,10 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		return
 	}
 
-	for name, value := range map[string]types.String{
+	for name, value := range map[string]attr.Value{
 		"username": config.Username, "password": config.Password, "bearer_token": config.BearerToken,
 		"account_alias": config.AccountAlias, "api_url": config.APIURL, "runner_url": config.RunnerURL,
-		"request_timeout": config.RequestTimeout,
+		"request_timeout": config.RequestTimeout, "max_parallel_requests": config.MaxParallelRequests,
 	} {
 		if value.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Provider Attribute",
@@ -200,6 +212,7 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		}
 		requestTimeout = d
 	}
+	parallel := resolveParallelism(config.MaxParallelRequests, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -214,6 +227,8 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		RequestTimeout: requestTimeout,
 		UserAgent:      fmt.Sprintf("terraform-provider-clc/%s (+terraform %s)", p.version, req.TerraformVersion),
 		Logger:         tflogLogger{},
+
+		MaxParallelRequests: parallel,
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Provider Configuration",
@@ -224,11 +239,37 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	tflog.Debug(ctx, "Configured the CLC provider", map[string]any{
 		"api_url": apiURL.value, "runner_url": runnerURL.value, "account_alias": alias.value,
 		"uses_bearer_token": token.value != "", "request_timeout": requestTimeout.String(),
+		"max_parallel_requests": parallel,
 	})
 
 	data := &providerData{client: client, secrets: nonEmpty(password.value, token.value)}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+}
+
+// resolveParallelism reads max_parallel_requests from the configuration or,
+// when it is null, from CLC_MAX_PARALLEL_REQUESTS. It returns 0, the client's
+// default, when neither is set or the value is invalid.
+func resolveParallelism(configured types.Int64, diags *diag.Diagnostics) int {
+	s := resolve("max_parallel_requests", types.StringNull(), "CLC_MAX_PARALLEL_REQUESTS")
+	if !configured.IsNull() {
+		s.value = strconv.FormatInt(configured.ValueInt64(), 10)
+		s.source = "the provider configuration"
+	}
+	if s.value == "" {
+		return 0
+	}
+
+	n, err := strconv.Atoi(s.value)
+	if err != nil || n < 1 || n > runner.MaxParallelRequestsLimit {
+		diags.AddAttributeError(path.Root("max_parallel_requests"), "Invalid Max Parallel Requests",
+			fmt.Sprintf("The %s is %q, which is not a whole number from 1 to %d. Set it to how many "+
+				"page requests one read may have in flight at once, such as %d, the default.",
+				s.describe(), s.value, runner.MaxParallelRequestsLimit, runner.DefaultMaxParallelRequests))
+		return 0
+	}
+
+	return n
 }
 
 func nonEmpty(values ...string) []string {

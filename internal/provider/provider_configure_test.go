@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"math/big"
 	"strings"
 	"testing"
 
@@ -12,7 +13,8 @@ import (
 )
 
 // configure runs the provider's Configure with the given attributes set in
-// the configuration (a nil value is unknown) and the rest null.
+// the configuration (a nil value is unknown; a number is given in decimal)
+// and the rest null.
 func configure(t *testing.T, attributes map[string]*string) *provider.ConfigureResponse {
 	t.Helper()
 	ctx := t.Context()
@@ -26,14 +28,22 @@ func configure(t *testing.T, attributes map[string]*string) *provider.ConfigureR
 	}
 
 	values := map[string]tftypes.Value{}
-	for name := range objectType.AttributeTypes {
-		values[name] = tftypes.NewValue(tftypes.String, nil)
+	for name, typ := range objectType.AttributeTypes {
+		values[name] = tftypes.NewValue(typ, nil)
 	}
 	for name, v := range attributes {
-		if v == nil {
-			values[name] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
-		} else {
-			values[name] = tftypes.NewValue(tftypes.String, *v)
+		typ := objectType.AttributeTypes[name]
+		switch {
+		case v == nil:
+			values[name] = tftypes.NewValue(typ, tftypes.UnknownValue)
+		case typ.Is(tftypes.Number):
+			n, ok := new(big.Float).SetString(*v)
+			if !ok {
+				t.Fatalf("%s = %q is not a number", name, *v)
+			}
+			values[name] = tftypes.NewValue(typ, n)
+		default:
+			values[name] = tftypes.NewValue(typ, *v)
 		}
 	}
 
@@ -51,7 +61,7 @@ func ptr(s string) *string { return &s }
 func clearEnv(t *testing.T) {
 	for _, name := range []string{
 		"CLC_USERNAME", "CLC_PASSWORD", "CLC_BEARER_TOKEN", "CLC_ACCOUNT_ALIAS", "CLC_ACCOUNT",
-		"CLC_API_URL", "CLC_RUNNER_URL", "CLC_REQUEST_TIMEOUT",
+		"CLC_API_URL", "CLC_RUNNER_URL", "CLC_REQUEST_TIMEOUT", "CLC_MAX_PARALLEL_REQUESTS",
 	} {
 		t.Setenv(name, "")
 	}
@@ -109,6 +119,32 @@ func TestConfigureDiagnostics(t *testing.T) {
 			config:     map[string]*string{"bearer_token": ptr("t")},
 			env:        map[string]string{"CLC_ACCOUNT_ALIAS": ".."},
 			wantErrors: []string{"Invalid Account Alias", "environment variable CLC_ACCOUNT_ALIAS"},
+		},
+		{
+			name:   "parallel requests from the configuration win over the environment",
+			config: map[string]*string{"bearer_token": ptr("t"), "max_parallel_requests": ptr("32")},
+			env:    map[string]string{"CLC_MAX_PARALLEL_REQUESTS": "many"},
+		},
+		{
+			name:   "parallel requests from the environment",
+			config: map[string]*string{"bearer_token": ptr("t")},
+			env:    map[string]string{"CLC_MAX_PARALLEL_REQUESTS": "1"},
+		},
+		{
+			name:       "parallel requests out of range",
+			config:     map[string]*string{"bearer_token": ptr("t"), "max_parallel_requests": ptr("0")},
+			wantErrors: []string{"Invalid Max Parallel Requests", `configuration) is "0", which is not`},
+		},
+		{
+			name:       "parallel requests not a number in the environment",
+			config:     map[string]*string{"bearer_token": ptr("t")},
+			env:        map[string]string{"CLC_MAX_PARALLEL_REQUESTS": "many"},
+			wantErrors: []string{"Invalid Max Parallel Requests", "CLC_MAX_PARALLEL_REQUESTS) is \"many\""},
+		},
+		{
+			name:       "parallel requests unknown at plan time",
+			config:     map[string]*string{"bearer_token": ptr("t"), "max_parallel_requests": nil},
+			wantErrors: []string{"Unknown Provider Attribute", `"max_parallel_requests" depends`},
 		},
 	}
 

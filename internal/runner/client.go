@@ -50,6 +50,10 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives the client's log lines; nil discards them.
 	Logger Logger
+
+	// MaxParallelRequests bounds how many pages of one read are requested at
+	// once, 1 to MaxParallelRequestsLimit; 0 means DefaultMaxParallelRequests.
+	MaxParallelRequests int
 }
 
 // Logger receives structured log lines. Fields never hold a secret.
@@ -88,6 +92,8 @@ type Client struct {
 
 	mu      sync.Mutex
 	session *Session
+
+	maxParallel int // page requests in flight at once in one read
 }
 
 // New checks cfg and returns a Client. It makes no request.
@@ -145,6 +151,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.log == nil {
 		c.log = discardLogger{}
+	}
+	if c.maxParallel, err = parallelism(cfg.MaxParallelRequests); err != nil {
+		return nil, err
 	}
 
 	return c, nil

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -42,6 +44,12 @@ type HostResult struct {
 	Failures    int64 `json:"failures"`
 }
 
+// Bounds of Config.MaxParallelRequests.
+const (
+	DefaultMaxParallelRequests = 4
+	MaxParallelRequestsLimit   = 32
+)
+
 // maxPages bounds how many pages one read follows: 1,000,000 executions at the
 // largest page size.
 const maxPages = 10000
@@ -66,7 +74,8 @@ func CheckPathSegment(s string) error {
 
 // JobExecutions returns every execution of a job, newest first by start time
 // (executions not started yet come first; ties by id). It follows the pages
-// of a paged answer until totalSize records are read.
+// of a paged answer until totalSize records are read, asking for the pages
+// after the first up to Config.MaxParallelRequests at a time.
 func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) ([]Execution, error) {
 	if err := CheckPathSegment(accountAlias); err != nil {
 		return nil, fmt.Errorf("invalid account alias %q: %w", accountAlias, err)
@@ -101,25 +110,108 @@ func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) 
 	return executions, nil
 }
 
-// remainingPages reads the pages after the first and merges all records by
-// id, so a record that moved from one page to the next while we read is kept
-// once, in its latest form.
+// remainingPages reads the pages after the first, up to c.maxParallel at a
+// time, and merges all records by id in page order, so a record that moved
+// from one page to the next while we read is kept once, in the form of the
+// later page. When a page reports more executions than the first did, the
+// extra pages are read as well.
 func (c *Client) remainingPages(ctx context.Context, alias, jobID string, first *page) ([]Execution, error) {
 	size := first.size
 	if size <= 0 {
 		size = c.pageSize
 	}
-	pages := (first.totalSize + int64(size) - 1) / int64(size)
-	if pages > maxPages {
-		return nil, first.malformed(fmt.Errorf(
-			"totalSize %d needs %d pages of %d, more than the %d this provider reads",
-			first.totalSize, pages, size, maxPages))
+
+	pages := []pageRecords{{executions: first.executions, totalSize: first.totalSize}}
+	for total := first.totalSize; ; {
+		count := (total + int64(size) - 1) / int64(size)
+		if count > maxPages {
+			return nil, first.malformed(fmt.Errorf(
+				"totalSize %d needs %d pages of %d, more than the %d this provider reads",
+				total, count, size, maxPages))
+		}
+		if count <= int64(len(pages)) {
+			break
+		}
+
+		from := len(pages)
+		pages = append(pages, make([]pageRecords, int(count)-from)...)
+		if err := c.fetchPages(ctx, alias, jobID, size, pages, from); err != nil {
+			return nil, err
+		}
+		for _, p := range pages[from:] {
+			total = max(total, p.totalSize)
+		}
 	}
 
-	merged := make([]Execution, 0, max(first.totalSize, int64(len(first.executions))))
-	index := make(map[string]int, cap(merged))
-	add := func(records []Execution) {
-		for _, e := range records {
+	return mergeByID(pages), nil
+}
+
+// pageRecords is what remainingPages keeps of one page: not its body.
+type pageRecords struct {
+	executions []Execution
+	totalSize  int64
+}
+
+// fetchPages fills pages[from:], page number i into pages[i], with at most
+// c.maxParallel requests in flight. The first failure cancels the requests
+// still running and is the error returned.
+func (c *Client) fetchPages(
+	ctx context.Context, alias, jobID string, size int, pages []pageRecords, from int,
+) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		failOnce sync.Once
+		failure  error
+	)
+	next.Store(int64(from))
+	for range min(c.maxParallel, len(pages)-from) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				number := int(next.Add(1) - 1)
+				if number >= len(pages) {
+					return
+				}
+				p, err := c.executionsPage(ctx, alias, jobID, number, size)
+				if err == nil && !p.paged {
+					err = p.malformed(fmt.Errorf(
+						"page 0 was a paged answer but page %d is a bare array", number))
+				}
+				if err != nil {
+					failOnce.Do(func() { failure = err })
+					cancel()
+					return
+				}
+				pages[number] = pageRecords{executions: p.executions, totalSize: p.totalSize}
+			}
+		})
+	}
+	wg.Wait()
+
+	if failure != nil {
+		return failure
+	}
+
+	// Set only when the caller's context ended, which leaves pages unread.
+	return ctx.Err()
+}
+
+// mergeByID joins the pages in page order, keeping each id once: where an
+// id is on more than one page, the record of the later page replaces the
+// earlier one in its first position.
+func mergeByID(pages []pageRecords) []Execution {
+	n := 0
+	for _, p := range pages {
+		n += len(p.executions)
+	}
+
+	merged := make([]Execution, 0, n)
+	index := make(map[string]int, n)
+	for _, p := range pages {
+		for _, e := range p.executions {
 			if i, seen := index[e.ID]; seen {
 				merged[i] = e
 				continue
@@ -128,20 +220,21 @@ func (c *Client) remainingPages(ctx context.Context, alias, jobID string, first 
 			merged = append(merged, e)
 		}
 	}
-	add(first.executions)
 
-	for p := int64(1); p < pages; p++ {
-		next, err := c.executionsPage(ctx, alias, jobID, int(p), size)
-		if err != nil {
-			return nil, err
-		}
-		if !next.paged {
-			return nil, next.malformed(errors.New("page 0 was a paged answer but a later page is a bare array"))
-		}
-		add(next.executions)
+	return merged
+}
+
+// parallelism checks a configured MaxParallelRequests and applies the default.
+func parallelism(configured int) (int, error) {
+	switch {
+	case configured == 0:
+		return DefaultMaxParallelRequests, nil
+	case configured < 0 || configured > MaxParallelRequestsLimit:
+		return 0, fmt.Errorf("max parallel requests %d is out of range: it must be from 1 to %d",
+			configured, MaxParallelRequestsLimit)
 	}
 
-	return merged, nil
+	return configured, nil
 }
 
 func (c *Client) executionsPage(ctx context.Context, alias, jobID string, pageNumber, size int) (*page, error) {
