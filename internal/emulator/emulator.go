@@ -61,6 +61,10 @@ type Config struct {
 	// OnRequest, when set, is called once for every request after it is
 	// recorded. It must be safe for concurrent use.
 	OnRequest func(Request)
+	// Latency, when above zero, delays the answer to every request by this
+	// long, as a distant API would; requests wait in parallel, not in turn.
+	// A request whose client goes away stops waiting.
+	Latency time.Duration
 }
 
 // Request is one request the emulator received, as it recorded it.
@@ -89,6 +93,7 @@ type Server struct {
 	password     string
 	accountAlias string
 	onRequest    func(Request)
+	latency      time.Duration
 
 	mu       sync.Mutex
 	jobs     map[jobKey]Job
@@ -110,6 +115,7 @@ func New(cfg Config) (*Server, error) {
 		password:     valueOr(cfg.Password, DefaultPassword),
 		accountAlias: valueOr(cfg.AccountAlias, DefaultAccountAlias),
 		onRequest:    cfg.OnRequest,
+		latency:      cfg.Latency,
 		jobs:         make(map[jobKey]Job),
 		tokens:       make(map[string]struct{}),
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestNewRejectsBadJobs(t *testing.T) {
@@ -346,5 +347,30 @@ func TestLifecycle(t *testing.T) {
 	}
 	if err := s.Start("127.0.0.1:0"); err == nil {
 		t.Errorf("Start after Close succeeded")
+	}
+}
+
+func TestLatencyDelaysEveryAnswer(t *testing.T) {
+	const latency = 30 * time.Millisecond
+	s := StartForTest(t, Config{Latency: latency})
+
+	// Four requests at once take about one latency, not four: each waits on
+	// its own. Only the lower bound is checked, which no slow machine breaks.
+	started := time.Now()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := do(t.Context(), http.MethodGet, s.URL()+"/missing", "", ""); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+
+	if elapsed := time.Since(started); elapsed < latency {
+		t.Errorf("the answers came after %v, before the latency of %v", elapsed, latency)
+	}
+	if n := len(s.Requests()); n != 4 {
+		t.Errorf("recorded %d requests, want 4", n)
 	}
 }

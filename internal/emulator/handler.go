@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Limits of the paged form, as the later documentation gives them.
@@ -52,6 +53,15 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.latency > 0 {
+		wait := time.NewTimer(s.latency)
+		select {
+		case <-wait.C:
+		case <-r.Context().Done():
+			wait.Stop()
+		}
+	}
+
 	authorized := s.authorized(r)
 	a := s.route(r, authorized)
 

@@ -56,6 +56,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		"write the base URL to this `file` once listening, and remove it on exit")
 	fixtures := flags.String("fixtures", "",
 		"serve every *.json job file in this `directory` instead of the embedded fixtures")
+	latency := flags.Duration("latency", 0, "delay every answer by this `duration`, such as 20ms")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -72,6 +73,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg := emulator.Config{
 		Username: *username,
 		Password: *password,
+		Latency:  *latency,
 		OnRequest: func(r emulator.Request) {
 			logger.Printf("%s %s %d", r.Method, r.Path, r.Status)
 		},
