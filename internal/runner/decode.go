@@ -23,26 +23,33 @@ type page struct {
 }
 
 // envelope is the paged form: {"totalSize", "page", "size", "results"}.
-type envelope struct {
-	TotalSize *int64           `json:"totalSize"`
-	Page      *int64           `json:"page"`
-	Size      *int64           `json:"size"`
-	Results   *[]wireExecution `json:"results"`
+type envelope[record any] struct {
+	TotalSize *int64    `json:"totalSize"`
+	Page      *int64    `json:"page"`
+	Size      *int64    `json:"size"`
+	Results   *[]record `json:"results"`
 }
 
-// wireExecution holds every field of both execution shapes.
+// textFields are the string fields of both execution shapes. Embedded, they
+// decode as fields of the record itself.
+type textFields struct {
+	ID           string  `json:"id"`
+	ExecutionID  string  `json:"execution_id"`
+	JobID        string  `json:"job_id"`
+	AccountAlias string  `json:"account_alias"`
+	ExitStatus   *string `json:"exit_status"`
+	Status       *string `json:"status"`
+}
+
+// wireExecution holds every field of both execution shapes, in every form
+// the API has been seen to send them.
 type wireExecution struct {
-	ID           *string     `json:"id"`
-	ExecutionID  *string     `json:"execution_id"`
-	JobID        *string     `json:"job_id"`
-	AccountAlias *string     `json:"account_alias"`
-	ExitStatus   *string     `json:"exit_status"`
-	Status       *string     `json:"status"`
-	Start        Epoch       `json:"start"`
-	End          Epoch       `json:"end"`
-	Timers       []wireTimer `json:"timers"`
-	Result       hostResults `json:"result"`
-	FailedHosts  hostNames   `json:"failed_hosts"`
+	textFields
+	Start       Epoch       `json:"start"`
+	End         Epoch       `json:"end"`
+	Timers      []wireTimer `json:"timers"`
+	Result      hostResults `json:"result"`
+	FailedHosts hostNames   `json:"failed_hosts"`
 }
 
 type wireTimer struct {
@@ -50,7 +57,55 @@ type wireTimer struct {
 	End   Epoch `json:"end"`
 }
 
-// decodeExecutions reads either form of the executions answer.
+// plainExecution is wireExecution in the form nearly every answer takes:
+// integer epochs, result as an object, failed_hosts as strings. It has no
+// decoder of its own, so encoding/json decodes it in one pass; an answer that
+// does not fit it fails with a type error and is decoded as wireExecution.
+type plainExecution struct {
+	textFields
+	Start       *int64                `json:"start"`
+	End         *int64                `json:"end"`
+	Timers      []plainTimer          `json:"timers"`
+	Result      map[string]HostResult `json:"result"`
+	FailedHosts []string              `json:"failed_hosts"`
+}
+
+type plainTimer struct {
+	Start *int64 `json:"start"`
+	End   *int64 `json:"end"`
+}
+
+// wire returns p as the wireExecution that decoding the same JSON gives.
+func (p *plainExecution) wire() wireExecution {
+	w := wireExecution{
+		textFields:  p.textFields,
+		Start:       epochOf(p.Start),
+		End:         epochOf(p.End),
+		Result:      hostResults{hosts: p.Result},
+		FailedHosts: hostNames{present: p.FailedHosts != nil, names: p.FailedHosts},
+	}
+	if p.Timers != nil {
+		w.Timers = make([]wireTimer, len(p.Timers))
+		for i, t := range p.Timers {
+			w.Timers[i] = wireTimer{Start: epochOf(t.Start), End: epochOf(t.End)}
+		}
+	}
+
+	return w
+}
+
+func epochOf(ms *int64) Epoch {
+	if ms == nil {
+		return Epoch{}
+	}
+
+	return Epoch{Millis: *ms, Valid: true}
+}
+
+// decodeExecutions reads either form of the executions answer. It decodes
+// the records as plainExecution first and, only when that meets a value of
+// another type, again as wireExecution, which accepts every form and says
+// which record is wrong.
 func decodeExecutions(body []byte) (*page, error) {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -58,37 +113,13 @@ func decodeExecutions(body []byte) (*page, error) {
 	}
 
 	switch trimmed[0] {
-	case '[':
-		var records []wireExecution
-		if err := decodeJSON(body, &records); err != nil {
-			return nil, locateBadRecord(body, err)
+	case '[', '{':
+		p, err := decodeForm(body, trimmed[0] == '{', (*plainExecution).wire)
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			p, err = decodeForm(body, trimmed[0] == '{', func(w *wireExecution) wireExecution { return *w })
 		}
-		executions, err := convertAll(records)
-		if err != nil {
-			return nil, err
-		}
-		return &page{executions: executions}, nil
-
-	case '{':
-		var env envelope
-		if err := decodeJSON(body, &env); err != nil {
-			return nil, locateBadRecord(body, err)
-		}
-		if env.Results == nil {
-			return nil, errors.New("the answer is a JSON object without a results array")
-		}
-		if env.TotalSize == nil || *env.TotalSize < 0 {
-			return nil, errors.New("the paged answer has no valid totalSize")
-		}
-		executions, err := convertAll(*env.Results)
-		if err != nil {
-			return nil, err
-		}
-		p := &page{paged: true, totalSize: *env.TotalSize, executions: executions}
-		if env.Size != nil && *env.Size > 0 && *env.Size <= 1000 {
-			p.size = int(*env.Size)
-		}
-		return p, nil
+		return p, err
 
 	case '<':
 		return nil, errors.New("the answer is an HTML page, not JSON")
@@ -98,10 +129,48 @@ func decodeExecutions(body []byte) (*page, error) {
 	}
 }
 
-func convertAll(records []wireExecution) ([]Execution, error) {
+// decodeForm decodes body, a bare array of records or an envelope, with
+// records of type R, and converts each through wire.
+func decodeForm[R any](body []byte, paged bool, wire func(*R) wireExecution) (*page, error) {
+	if !paged {
+		var records []R
+		if err := decodeJSON(body, &records); err != nil {
+			return nil, locateBadRecord[R](body, err)
+		}
+		executions, err := convertAll(records, wire)
+		if err != nil {
+			return nil, err
+		}
+		return &page{executions: executions}, nil
+	}
+
+	var env envelope[R]
+	if err := decodeJSON(body, &env); err != nil {
+		return nil, locateBadRecord[R](body, err)
+	}
+	if env.Results == nil {
+		return nil, errors.New("the answer is a JSON object without a results array")
+	}
+	if env.TotalSize == nil || *env.TotalSize < 0 {
+		return nil, errors.New("the paged answer has no valid totalSize")
+	}
+	executions, err := convertAll(*env.Results, wire)
+	if err != nil {
+		return nil, err
+	}
+	p := &page{paged: true, totalSize: *env.TotalSize, executions: executions}
+	if env.Size != nil && *env.Size > 0 && *env.Size <= 1000 {
+		p.size = int(*env.Size)
+	}
+
+	return p, nil
+}
+
+func convertAll[R any](records []R, wire func(*R) wireExecution) ([]Execution, error) {
 	executions := make([]Execution, len(records))
 	for i := range records {
-		if err := convert(&records[i], &executions[i]); err != nil {
+		w := wire(&records[i])
+		if err := convert(&w, &executions[i]); err != nil {
 			return nil, fmt.Errorf("execution %d of the answer: %w", i, err)
 		}
 	}
@@ -112,20 +181,15 @@ func convertAll(records []wireExecution) ([]Execution, error) {
 // convert maps one record of either shape onto an Execution.
 func convert(w *wireExecution, e *Execution) error {
 	switch {
-	case w.ID != nil && *w.ID != "":
-		e.ID = *w.ID
-	case w.ExecutionID != nil && *w.ExecutionID != "":
-		e.ID = *w.ExecutionID
+	case w.ID != "":
+		e.ID = w.ID
+	case w.ExecutionID != "":
+		e.ID = w.ExecutionID
 	default:
 		return errors.New("it has neither id nor execution_id")
 	}
 
-	if w.JobID != nil {
-		e.JobID = *w.JobID
-	}
-	if w.AccountAlias != nil {
-		e.AccountAlias = *w.AccountAlias
-	}
+	e.JobID, e.AccountAlias = w.JobID, w.AccountAlias
 
 	switch {
 	case w.ExitStatus != nil:
@@ -287,7 +351,7 @@ func decodeJSON(data []byte, v any) error {
 // locateBadRecord improves err, which a field's own decoder returned without
 // a position, by finding the first execution record that fails to decode.
 // body is a bare array of records or an envelope with a results array.
-func locateBadRecord(body []byte, err error) error {
+func locateBadRecord[R any](body []byte, err error) error {
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &syntaxErr) || errors.As(err, &typeErr) {
@@ -311,7 +375,7 @@ func locateBadRecord(body []byte, err error) error {
 		for offset < int64(len(body)) && strings.IndexByte(" \t\r\n,", body[offset]) >= 0 {
 			offset++
 		}
-		var record wireExecution
+		var record R
 		if recordErr := dec.Decode(&record); recordErr != nil {
 			line, column := position(body, offset)
 			return fmt.Errorf("invalid execution %d, which starts at line %d, column %d (byte %d): %w",
