@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -21,6 +20,10 @@ var (
 	_ datasource.DataSource              = (*jobExecutionsDataSource)(nil)
 	_ datasource.DataSourceWithConfigure = (*jobExecutionsDataSource)(nil)
 )
+
+// largeReadThreshold is the number of executions above which a read warns;
+// the data source's description documents it.
+const largeReadThreshold = 10000
 
 func newJobExecutionsDataSource() datasource.DataSource {
 	return &jobExecutionsDataSource{}
@@ -47,8 +50,9 @@ func (d *jobExecutionsDataSource) Schema(
 	_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse,
 ) {
 	resp.Schema = schema.Schema{
-		Description: "Reads every execution of one Runner job, newest first, with the per-host " +
-			"results of each Ansible playbook run.",
+		Description: fmt.Sprintf("Reads every execution of one Runner job, newest first, with the "+
+			"per-host results of each Ansible playbook run. A read that returns more than %d "+
+			"executions succeeds with a warning.", largeReadThreshold),
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Description: "`<account_alias>/<job_id>`.",
@@ -200,20 +204,29 @@ func (d *jobExecutionsDataSource) Read(ctx context.Context, req datasource.ReadR
 		return
 	}
 	tflog.Debug(ctx, "Read job executions", map[string]any{"count": len(executions)})
-
-	list, diags := executionList(executions)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
+	if len(executions) > largeReadThreshold {
+		resp.Diagnostics.AddWarning("Large Number of Job Executions",
+			fmt.Sprintf("The job %q in account %q has %d executions, more than %d. Every plan reads "+
+				"them all and keeps them in the state, which slows plans down and enlarges the state. "+
+				"If only recent runs matter, narrow the read with a filter on the data source, or "+
+				"shorten the job's execution TTL in the Runner service so that old executions expire.",
+				jobID, alias, len(executions), largeReadThreshold))
 	}
 
 	state := jobExecutionsModel{
 		ID:           types.StringValue(alias + "/" + jobID),
 		JobID:        config.JobID,
 		AccountAlias: types.StringValue(alias),
-		Executions:   list,
+		Executions:   types.ListNull(executionType),
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// The executions go in as one Terraform value: see valueEncoder.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("executions"),
+		newValueEncoder().executions(executions))...)
 }
 
 var (
@@ -239,105 +252,21 @@ var (
 	}}
 )
 
-// executionList builds the executions attribute directly from the client's
-// records, never empty-handed: no executions give an empty list.
-func executionList(executions []runner.Execution) (types.List, diag.Diagnostics) {
-	var diags diag.Diagnostics
-
-	elements := make([]attr.Value, 0, len(executions))
-	for i := range executions {
-		object, d := executionObject(&executions[i])
-		diags.Append(d...)
-		elements = append(elements, object)
-	}
-	if diags.HasError() {
-		return types.ListNull(executionType), diags
-	}
-
-	list, d := types.ListValue(executionType, elements)
-	diags.Append(d...)
-
-	return list, diags
-}
-
+// executionObject returns one execution as a framework value of
+// executionType, for data sources that return a single execution.
 func executionObject(e *runner.Execution) (attr.Value, diag.Diagnostics) {
 	var diags diag.Diagnostics
 
-	duration := types.Int64Null()
-	if e.Start.Valid && e.End.Valid {
-		duration = types.Int64Value(e.End.Millis - e.Start.Millis)
+	// NOTE: The conversion makes no request and ignores its context.
+	object, err := executionType.ValueFromTerraform(context.Background(), newValueEncoder().execution(e))
+	if err != nil {
+		diags.AddError("Cannot Map Execution",
+			fmt.Sprintf("The execution %q of job %q could not be turned into a Terraform value: %s. "+
+				"This is a bug in the provider; please report it.", e.ID, e.JobID, err))
+		return types.ObjectNull(executionType.AttrTypes), diags
 	}
-
-	result := types.MapNull(hostResultType)
-	if e.Result != nil {
-		hosts := make(map[string]attr.Value, len(e.Result))
-		for host, r := range e.Result {
-			object, d := types.ObjectValue(hostResultType.AttrTypes, map[string]attr.Value{
-				"ok":          types.Int64Value(r.OK),
-				"changed":     types.Int64Value(r.Changed),
-				"unreachable": types.Int64Value(r.Unreachable),
-				"skipped":     types.Int64Value(r.Skipped),
-				"failures":    types.Int64Value(r.Failures),
-			})
-			diags.Append(d...)
-			hosts[host] = object
-		}
-		var d diag.Diagnostics
-		result, d = types.MapValue(hostResultType, hosts)
-		diags.Append(d...)
-	}
-
-	failed := types.ListNull(types.StringType)
-	if e.FailedHosts != nil {
-		names := make([]attr.Value, len(e.FailedHosts))
-		for i, name := range e.FailedHosts {
-			names[i] = types.StringValue(name)
-		}
-		var d diag.Diagnostics
-		failed, d = types.ListValue(types.StringType, names)
-		diags.Append(d...)
-	}
-
-	exitStatus := types.StringNull()
-	if e.HasExitStatus {
-		exitStatus = types.StringValue(e.ExitStatus)
-	}
-
-	object, d := types.ObjectValue(executionType.AttrTypes, map[string]attr.Value{
-		"id":            types.StringValue(e.ID),
-		"job_id":        types.StringValue(e.JobID),
-		"account_alias": types.StringValue(e.AccountAlias),
-		"exit_status":   exitStatus,
-		"start":         epochValue(e.Start),
-		"end":           epochValue(e.End),
-		"start_time":    timeValue(e.Start),
-		"end_time":      timeValue(e.End),
-		"duration_ms":   duration,
-		"result":        result,
-		"failed_hosts":  failed,
-	})
-	diags.Append(d...)
 
 	return object, diags
-}
-
-func epochValue(e runner.Epoch) types.Int64 {
-	if !e.Valid {
-		return types.Int64Null()
-	}
-
-	return types.Int64Value(e.Millis)
-}
-
-// timeLayout is RFC 3339 with exactly three fractional digits.
-const timeLayout = "2006-01-02T15:04:05.000Z07:00"
-
-func timeValue(e runner.Epoch) types.String {
-	if !e.Valid {
-		return types.StringNull()
-	}
-
-	return types.StringValue(time.UnixMilli(e.Millis).UTC().Format(timeLayout))
 }
 
 // pathSegmentValidator rejects account aliases and job ids that cannot be
