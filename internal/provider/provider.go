@@ -298,5 +298,12 @@ func (p *clcProvider) Resources(context.Context) []func() resource.Resource {
 type tflogLogger struct{}
 
 func (tflogLogger) Debug(ctx context.Context, msg string, fields map[string]any) {
-	tflog.Debug(ctx, msg, fields)
+	// NOTE: tflog masks the fields stored in ctx in place, and the client
+	// logs from several goroutines that share one ctx while it reads pages,
+	// which crashes with concurrent map writes (terraform-plugin-log issue
+	// 246). SetField copies those fields, so each call masks its own copy.
+	for key, value := range fields {
+		ctx = tflog.SetField(ctx, key, value)
+	}
+	tflog.Debug(ctx, msg)
 }
