@@ -102,6 +102,18 @@ func epochOf(ms *int64) Epoch {
 	return Epoch{Millis: *ms, Valid: true}
 }
 
+// DecodeExecutions reads one answer of the executions call, in either form,
+// as JobExecutions does with each page. It neither fills in job ids nor
+// sorts; benchmarks use it to measure decoding alone.
+func DecodeExecutions(body []byte) ([]Execution, error) {
+	p, err := decodeExecutions(body)
+	if err != nil {
+		return nil, err
+	}
+
+	return p.executions, nil
+}
+
 // decodeExecutions reads either form of the executions answer. It decodes
 // the records as plainExecution first and, only when that meets a value of
 // another type, again as wireExecution, which accepts every form and says
