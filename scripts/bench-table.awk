@@ -119,12 +119,15 @@ END {
 	decode(1, "client decode", base "decode", base "floor", "")
 	decode(1, "client decode + map to the state value", base "decode-map", base "floor", "time <= 2x")
 	base = "BenchmarkDecodeMap/distinct-recaps/"
-	decode(1, "the same with no two host recaps alike: decode + map", base "decode-map", base "floor", "")
+	decode(1, "the same with no two host recaps alike: decode + map",
+		base "decode-map", base "floor", "")
 
 	base = "BenchmarkStateSet/terraform-values"
 	stateSet("into a state: Terraform values, as Read does", base, base)
-	stateSet("into a state: framework attr values and State.Set", "BenchmarkStateSet/attr-values", base)
-	stateSet("into a state: Go struct model and reflecting State.Set", "BenchmarkStateSet/reflected-model", base)
+	stateSet("into a state: framework attr values and State.Set",
+		"BenchmarkStateSet/attr-values", base)
+	stateSet("into a state: Go struct model and reflecting State.Set",
+		"BenchmarkStateSet/reflected-model", base)
 
 	paged("50,000 executions, pages of 100, 20 ms a request, 4 at a time: client",
 		"BenchmarkPagedRead/parallel=4/client", "<= 1.3x ideal")

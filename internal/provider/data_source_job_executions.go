@@ -258,7 +258,8 @@ func executionObject(e *runner.Execution) (attr.Value, diag.Diagnostics) {
 	var diags diag.Diagnostics
 
 	// NOTE: The conversion makes no request and ignores its context.
-	object, err := executionType.ValueFromTerraform(context.Background(), newValueEncoder().execution(e))
+	value := newValueEncoder().execution(e)
+	object, err := executionType.ValueFromTerraform(context.Background(), value)
 	if err != nil {
 		diags.AddError("Cannot Map Execution",
 			fmt.Sprintf("The execution %q of job %q could not be turned into a Terraform value: %s. "+

@@ -18,7 +18,9 @@ import (
 
 // readJob runs the data source's Read for jobID in account WFAQ through
 // client, as the framework does, and returns the response.
-func readJob(ctx context.Context, t testing.TB, client *runner.Client, jobID string) *datasource.ReadResponse {
+func readJob(
+	ctx context.Context, t testing.TB, client *runner.Client, jobID string,
+) *datasource.ReadResponse {
 	t.Helper()
 	d := &jobExecutionsDataSource{data: &providerData{client: client}}
 
@@ -37,7 +39,8 @@ func readJob(ctx context.Context, t testing.TB, client *runner.Client, jobID str
 	config := tftypes.NewValue(objectType, values)
 
 	resp := &datasource.ReadResponse{State: tfsdk.State{Schema: schemaResp.Schema, Raw: config.Copy()}}
-	d.Read(ctx, datasource.ReadRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: config}}, resp)
+	req := datasource.ReadRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: config}}
+	d.Read(ctx, req, resp)
 
 	return resp
 }
@@ -168,8 +171,8 @@ func TestReadOfFiftyThousandExecutions(t *testing.T) {
 	// the decoded records and the state value each cost about the JSON's size
 	// or a few times it.
 	if allocated > 40 || kept > 15 {
-		t.Errorf("the read allocated %.1f and kept %.1f times the %d bytes of JSON, want at most 40 and 15",
-			allocated, kept, jsonBytes)
+		t.Errorf("the read allocated %.1f and kept %.1f times the %d bytes of JSON, "+
+			"want at most 40 and 15", allocated, kept, jsonBytes)
 	}
 }
 

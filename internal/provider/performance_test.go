@@ -284,7 +284,9 @@ func BenchmarkStateSet(b *testing.B) {
 func BenchmarkPagedRead(b *testing.B) {
 	const jobID = "paged"
 	e := emulator.StartForTest(b, emulator.Config{
-		Jobs:    []emulator.Job{emulator.GenerateJob("WFAQ", jobID, pagedExecutions, 5, emulator.FormPaged)},
+		Jobs: []emulator.Job{
+			emulator.GenerateJob("WFAQ", jobID, pagedExecutions, 5, emulator.FormPaged),
+		},
 		Latency: benchLatency,
 	})
 	pages := (pagedExecutions + benchPageSize - 1) / benchPageSize
@@ -359,7 +361,9 @@ func BenchmarkPlan(b *testing.B) {
 		}
 	}
 
-	jobs := []emulator.Job{emulator.GenerateJob("WFAQ", "large", pagedExecutions, 5, emulator.FormPaged)}
+	jobs := []emulator.Job{
+		emulator.GenerateJob("WFAQ", "large", pagedExecutions, 5, emulator.FormPaged),
+	}
 	for i := range 25 {
 		jobs = append(jobs,
 			emulator.GenerateJob("WFAQ", fmt.Sprintf("job-%02d", i), planExecutions, 5, emulator.FormPaged))
@@ -403,7 +407,9 @@ type planRun struct {
 	requests  int
 }
 
-func newPlanRun(b *testing.B, e *emulator.Server, terraform, provider string, jobs []emulator.Job) *planRun {
+func newPlanRun(
+	b *testing.B, e *emulator.Server, terraform, provider string, jobs []emulator.Job,
+) *planRun {
 	b.Helper()
 	dir := b.TempDir()
 	p := &planRun{emulator: e, terraform: terraform, dir: dir, jobs: jobs}

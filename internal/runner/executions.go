@@ -114,7 +114,9 @@ func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) 
 // time, and merges all records by id in page order, so a record that moved
 // from one page to the next while we read is kept once, in the form of the
 // later page. When a page reports more executions than the first did, the
-// extra pages are read as well.
+// extra pages are read as well. An execution removed while we read moves
+// the later ones towards page 0, so one of them can be missed until the next
+// read; nothing short of reading every page again at once could tell.
 func (c *Client) remainingPages(ctx context.Context, alias, jobID string, first *page) ([]Execution, error) {
 	size := first.size
 	if size <= 0 {
