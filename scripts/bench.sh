@@ -44,10 +44,15 @@ export TF_CLI_CONFIG_FILE="$work/terraformrc"
 # bench PATTERN TIMES COUNT runs the benchmarks that match PATTERN COUNT times
 # over, each time for TIMES iterations. The table shows the median of the
 # COUNT results, which other work on the machine disturbs least.
+# A benchmark that fails still leaves the others' figures in the table, and
+# the script then exits with status 1.
+failed=0
 bench() {
 	echo "==> go test ./internal/provider -run '^\$' -bench '$1' -benchtime $2 -count $3 -benchmem" >&2
-	go test ./internal/provider -run '^$' -bench "$1" -benchtime "$2" -count "$3" -benchmem \
-		-timeout 30m | tee -a "$raw" >&2
+	if ! go test ./internal/provider -run '^$' -bench "$1" -benchtime "$2" -count "$3" -benchmem \
+		-timeout 30m | tee -a "$raw" >&2; then
+		failed=1
+	fi
 }
 
 bench '^BenchmarkDecodeMap$' 10x 3
@@ -68,3 +73,8 @@ echo "Command:   make bench (scripts/bench.sh)"
 echo
 
 awk -f scripts/bench-table.awk "$raw"
+
+if [[ $failed -ne 0 ]]; then
+	echo "bench: a benchmark failed; its output is above the table" >&2
+fi
+exit "$failed"

@@ -21,13 +21,15 @@ import (
 )
 
 func main() {
-	os.Exit(run())
+	os.Exit(run(os.Args[1:]))
 }
 
-func run() int {
+// run runs the command that args name and returns its exit code, or 1 or 2
+// when peak-rss itself fails.
+func run(args []string) int {
 	flags := flag.NewFlagSet("peak-rss", flag.ContinueOnError)
 	out := flags.String("o", "", "write the peak RSS in bytes to this `file`")
-	if err := flags.Parse(os.Args[1:]); err != nil || *out == "" || flags.NArg() == 0 {
+	if err := flags.Parse(args); err != nil || *out == "" || flags.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: peak-rss -o FILE -- COMMAND [ARGUMENT...]")
 		return 2
 	}
