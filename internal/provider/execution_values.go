@@ -10,23 +10,35 @@ import (
 )
 
 // Terraform types of the executions attribute, derived from the framework
-// types of the schema so that the two cannot differ.
+// types of the schema so that the two cannot differ. They are held as
+// tftypes.Type, so that passing one to tftypes.NewValue copies nothing.
 var (
-	hostResultTFType = hostResultType.TerraformType(context.Background())
-	executionTFType  = executionType.TerraformType(context.Background())
-	executionsTFType = tftypes.List{ElementType: executionTFType}
-	resultTFType     = tftypes.Map{ElementType: hostResultTFType}
-	hostNamesTFType  = tftypes.List{ElementType: tftypes.String}
+	hostResultTFType              = hostResultType.TerraformType(context.Background())
+	executionTFType               = executionType.TerraformType(context.Background())
+	executionsTFType tftypes.Type = tftypes.List{ElementType: executionTFType}
+	resultTFType     tftypes.Type = tftypes.Map{ElementType: hostResultTFType}
+	hostNamesTFType  tftypes.Type = tftypes.List{ElementType: tftypes.String}
+	stringTFType     tftypes.Type = tftypes.String
+	numberTFType     tftypes.Type = tftypes.Number
 )
 
-// smallCounts holds the Terraform values of the numbers 0 to 255, made once:
-// most counts in a host recap are small.
-var smallCounts = func() (values [256]tftypes.Value) {
-	for i := range values {
-		values[i] = tftypes.NewValue(tftypes.Number, int64(i))
-	}
-	return values
-}()
+// Values made once and shared, since most executions have them.
+var (
+	nullString     = tftypes.NewValue(stringTFType, nil)
+	nullNumber     = tftypes.NewValue(numberTFType, nil)
+	nullResult     = tftypes.NewValue(resultTFType, nil)
+	nullHostNames  = tftypes.NewValue(hostNamesTFType, nil)
+	emptyHostNames = tftypes.NewValue(hostNamesTFType, []tftypes.Value{})
+
+	// smallCounts are the numbers 0 to 1023: counts in a host recap are
+	// nearly always below that.
+	smallCounts = func() (values [1024]tftypes.Value) {
+		for i := range values {
+			values[i] = tftypes.NewValue(numberTFType, int64(i))
+		}
+		return values
+	}()
+)
 
 // maxShared bounds how many recaps, and how many strings, one encoder keeps
 // for sharing.
@@ -65,18 +77,18 @@ func (v *valueEncoder) executions(executions []runner.Execution) tftypes.Value {
 // execution returns the value of one execution, as executionAttributes
 // describes it.
 func (v *valueEncoder) execution(e *runner.Execution) tftypes.Value {
-	duration := tftypes.NewValue(tftypes.Number, nil)
+	duration := nullNumber
 	if e.Start.Valid && e.End.Valid {
 		duration = number(e.End.Millis - e.Start.Millis)
 	}
 
-	exitStatus := tftypes.NewValue(tftypes.String, nil)
+	exitStatus := nullString
 	if e.HasExitStatus {
 		exitStatus = v.shared(e.ExitStatus)
 	}
 
 	return tftypes.NewValue(executionTFType, map[string]tftypes.Value{
-		"id":            tftypes.NewValue(tftypes.String, e.ID),
+		"id":            tftypes.NewValue(stringTFType, e.ID),
 		"job_id":        v.shared(e.JobID),
 		"account_alias": v.shared(e.AccountAlias),
 		"exit_status":   exitStatus,
@@ -93,7 +105,7 @@ func (v *valueEncoder) execution(e *runner.Execution) tftypes.Value {
 // result returns the per-host recaps, or null when the API sent none.
 func (v *valueEncoder) result(hosts map[string]runner.HostResult) tftypes.Value {
 	if hosts == nil {
-		return tftypes.NewValue(resultTFType, nil)
+		return nullResult
 	}
 
 	values := make(map[string]tftypes.Value, len(hosts))
@@ -130,7 +142,7 @@ func (v *valueEncoder) shared(s string) tftypes.Value {
 		return value
 	}
 
-	value := tftypes.NewValue(tftypes.String, s)
+	value := tftypes.NewValue(stringTFType, s)
 	if len(v.strings) < maxShared {
 		v.strings[s] = value
 	}
@@ -139,13 +151,16 @@ func (v *valueEncoder) shared(s string) tftypes.Value {
 }
 
 func hostNames(names []string) tftypes.Value {
-	if names == nil {
-		return tftypes.NewValue(hostNamesTFType, nil)
+	switch {
+	case names == nil:
+		return nullHostNames
+	case len(names) == 0:
+		return emptyHostNames
 	}
 
 	values := make([]tftypes.Value, len(names))
 	for i, name := range names {
-		values[i] = tftypes.NewValue(tftypes.String, name)
+		values[i] = tftypes.NewValue(stringTFType, name)
 	}
 
 	return tftypes.NewValue(hostNamesTFType, values)
@@ -156,15 +171,15 @@ func number(n int64) tftypes.Value {
 		return smallCounts[n]
 	}
 
-	return tftypes.NewValue(tftypes.Number, n)
+	return tftypes.NewValue(numberTFType, n)
 }
 
 func epochNumber(e runner.Epoch) tftypes.Value {
 	if !e.Valid {
-		return tftypes.NewValue(tftypes.Number, nil)
+		return nullNumber
 	}
 
-	return tftypes.NewValue(tftypes.Number, e.Millis)
+	return tftypes.NewValue(numberTFType, e.Millis)
 }
 
 // timeLayout is RFC 3339 with exactly three fractional digits.
@@ -172,8 +187,8 @@ const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 func epochTime(e runner.Epoch) tftypes.Value {
 	if !e.Valid {
-		return tftypes.NewValue(tftypes.String, nil)
+		return nullString
 	}
 
-	return tftypes.NewValue(tftypes.String, time.UnixMilli(e.Millis).UTC().Format(timeLayout))
+	return tftypes.NewValue(stringTFType, time.UnixMilli(e.Millis).UTC().Format(timeLayout))
 }
