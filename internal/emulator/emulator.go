@@ -98,6 +98,9 @@ type Server struct {
 	listener net.Listener
 	served   chan struct{}
 	closed   bool
+
+	// transitions are the status changes not yet made, in the order given.
+	transitions []transition
 }
 
 // New checks cfg and returns a server that is ready to Start or to serve

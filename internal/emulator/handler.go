@@ -101,6 +101,16 @@ func (s *Server) route(r *http.Request, authorized bool) answer {
 			return s.unauthorized(r)
 		}
 		return s.executions(r, segments[2], segments[3])
+
+	case len(segments) == 6 && segments[0] == "" && segments[1] == "jobs" &&
+		segments[4] == "executions" && segments[5] != "":
+		if r.Method != http.MethodGet {
+			return methodNotAllowed(r, http.MethodGet)
+		}
+		if !authorized {
+			return s.unauthorized(r)
+		}
+		return s.execution(segments[2], segments[3], segments[5])
 	}
 
 	return notFound(r)
@@ -212,9 +222,7 @@ func newToken() (string, error) {
 
 // executions answers GET /jobs/{accountAlias}/{jobId}/executions.
 func (s *Server) executions(r *http.Request, alias, id string) answer {
-	s.mu.Lock()
-	job, found := s.jobs[jobKey{alias: alias, id: id}]
-	s.mu.Unlock()
+	job, found := s.currentJob(jobKey{alias: alias, id: id})
 	if !found {
 		return message(http.StatusNotFound,
 			fmt.Sprintf("Job %s not found in account %s", id, alias))
