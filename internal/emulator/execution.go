@@ -30,7 +30,9 @@ type transition struct {
 // the execution is not served, when status is empty or when after is
 // negative. A transition of an execution that PutJob later removed is
 // dropped.
-func (s *Server) ScheduleTransition(alias, jobID, executionID, status string, after time.Duration) error {
+func (s *Server) ScheduleTransition(
+	alias, jobID, executionID, status string, after time.Duration,
+) error {
 	if status == "" {
 		return errors.New("the status of a transition must not be empty")
 	}

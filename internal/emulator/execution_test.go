@@ -46,6 +46,7 @@ func TestExecutionByID(t *testing.T) {
 		}
 	})
 
+	const executionID = "ba7e6f6a-2673-4580-a297-8d7e44483bd7"
 	tests := []struct {
 		name       string
 		path       string
@@ -69,17 +70,16 @@ func TestExecutionByID(t *testing.T) {
 		},
 		{
 			name:       "no token",
-			path:       executionPath("WFAQ", apiPageJobID, "ba7e6f6a-2673-4580-a297-8d7e44483bd7"),
+			path:       executionPath("WFAQ", apiPageJobID, executionID),
 			wantStatus: http.StatusUnauthorized,
 			wantMsg:    msgMissingToken,
 		},
 		{
 			name:       "below an execution",
-			path:       executionPath("WFAQ", apiPageJobID, "ba7e6f6a-2673-4580-a297-8d7e44483bd7") + "/stop",
+			path:       executionPath("WFAQ", apiPageJobID, executionID) + "/stop",
 			token:      token,
 			wantStatus: http.StatusNotFound,
-			wantMsg: notServed(executionPath("WFAQ", apiPageJobID,
-				"ba7e6f6a-2673-4580-a297-8d7e44483bd7") + "/stop"),
+			wantMsg:    notServed(executionPath("WFAQ", apiPageJobID, executionID) + "/stop"),
 		},
 	}
 	for _, tt := range tests {

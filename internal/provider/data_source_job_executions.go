@@ -35,6 +35,14 @@ type jobExecutionsModel struct {
 	JobID        types.String `tfsdk:"job_id"`
 	AccountAlias types.String `tfsdk:"account_alias"`
 	Executions   types.List   `tfsdk:"executions"`
+
+	ExitStatuses      types.Set               `tfsdk:"exit_statuses"`
+	StartedAfter      types.String            `tfsdk:"started_after"`
+	StartedBefore     types.String            `tfsdk:"started_before"`
+	MostRecent        types.Int64             `tfsdk:"most_recent"`
+	Latest            types.Object            `tfsdk:"latest"`
+	StatusCounts      types.Map               `tfsdk:"status_counts"`
+	WaitForCompletion *waitForCompletionModel `tfsdk:"wait_for_completion"`
 }
 
 func (d *jobExecutionsDataSource) Metadata(
@@ -47,8 +55,9 @@ func (d *jobExecutionsDataSource) Schema(
 	_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse,
 ) {
 	resp.Schema = schema.Schema{
-		Description: "Reads every execution of one Runner job, newest first, with the per-host " +
-			"results of each Ansible playbook run.",
+		Description: "Reads the executions of one Runner job, newest first, with the per-host " +
+			"results of each Ansible playbook run; optionally only those that match filters, and " +
+			"optionally waiting until the newest has finished.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Description: "`<account_alias>/<job_id>`.",
@@ -67,11 +76,58 @@ func (d *jobExecutionsDataSource) Schema(
 				Validators: []validator.String{pathSegmentValidator{}},
 			},
 			"executions": schema.ListNestedAttribute{
-				Description: "The job's executions, newest first by start time (executions without a " +
-					"start time first; ties by id). Empty when the job has never run.",
+				Description: "The job's executions that pass the filters, newest first by start time " +
+					"(executions without a start time first; ties by id). Empty when the job has never " +
+					"run or no execution passes.",
 				Computed:     true,
 				NestedObject: schema.NestedAttributeObject{Attributes: executionAttributes()},
 			},
+			"exit_statuses": schema.SetAttribute{
+				Description: "Keep only the executions whose `exit_status` is one of these, matched " +
+					"exactly, such as `[\"SUCCESS\", \"FAILURE\"]`. Executions without an exit " +
+					"status never match.",
+				Optional:    true,
+				ElementType: types.StringType,
+				Validators: []validator.Set{exitStatusesValidator{
+					"must hold at least one exit status, each in upper case, such as SUCCESS",
+				}},
+			},
+			"started_after": schema.StringAttribute{
+				Description: "Keep only the executions that started at or after this RFC 3339 time, " +
+					"such as `2026-01-02T15:04:05Z`. Executions that have not started yet are kept: " +
+					"they will start later than any time that has passed.",
+				Optional:   true,
+				Validators: []validator.String{rfc3339Time},
+			},
+			"started_before": schema.StringAttribute{
+				Description: "Keep only the executions that started before this RFC 3339 time. " +
+					"Executions that have not started yet are left out. Must be later than " +
+					"`started_after`.",
+				Optional:   true,
+				Validators: []validator.String{rfc3339Time},
+			},
+			"most_recent": schema.Int64Attribute{
+				Description: "Keep at most this many executions (1 or more): the newest of those " +
+					"that pass the other filters.",
+				Optional:   true,
+				Validators: []validator.Int64{mostRecentValidator{"must be at least 1"}},
+			},
+			"latest": schema.SingleNestedAttribute{
+				Description: "The newest execution that passes the filters, the same as " +
+					"`executions[0]`; null when there is none.",
+				Computed:   true,
+				Attributes: executionAttributes(),
+			},
+			"status_counts": schema.MapAttribute{
+				Description: "How many of `executions` (after the filters) have each `exit_status`, " +
+					"keyed by status; only statuses that occur are present, so read one with " +
+					"`lookup(status_counts, \"FAILURE\", 0)`. Executions without an exit status are " +
+					"not counted.",
+				Computed:    true,
+				ElementType: types.Int64Type,
+			},
+			"wait_for_completion": waitForCompletionAttribute("the newest execution that passes " +
+				"the filters"),
 		},
 	}
 }
@@ -193,26 +249,48 @@ func (d *jobExecutionsDataSource) Read(ctx context.Context, req datasource.ReadR
 	ctx = tflog.SetField(ctx, "account_alias", alias)
 	ctx = tflog.SetField(ctx, "job_id", jobID)
 
-	tflog.Debug(ctx, "Reading job executions")
-	executions, err := d.data.client.JobExecutions(ctx, alias, jobID)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, err, alias, jobID)
-		return
-	}
-	tflog.Debug(ctx, "Read job executions", map[string]any{"count": len(executions)})
-
-	list, diags := executionList(executions)
+	filter, diags := newExecutionFilter(ctx, &config)
+	resp.Diagnostics.Append(diags...)
+	wait, diags := newWaitSettings(config.WaitForCompletion)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	state := jobExecutionsModel{
-		ID:           types.StringValue(alias + "/" + jobID),
-		JobID:        config.JobID,
-		AccountAlias: types.StringValue(alias),
-		Executions:   list,
+	read := func(ctx context.Context) ([]runner.Execution, error) {
+		tflog.Debug(ctx, "Reading job executions")
+		all, err := d.data.client.JobExecutions(ctx, alias, jobID)
+		if err != nil {
+			return nil, err
+		}
+		kept := filter.apply(all)
+		tflog.Debug(ctx, "Read job executions", map[string]any{"count": len(all), "kept": len(kept)})
+		return kept, nil
 	}
+	executions, err := pollUntilFinished(ctx, wait, read)
+	if err != nil {
+		if !addWaitError(&resp.Diagnostics, err) {
+			addAPIError(&resp.Diagnostics, err, alias, jobID)
+		}
+		return
+	}
+
+	list, diags := executionList(executions)
+	resp.Diagnostics.Append(diags...)
+	latest, diags := latestObject(executions)
+	resp.Diagnostics.Append(diags...)
+	counts, diags := statusCounts(executions)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	state := config
+	state.ID = types.StringValue(alias + "/" + jobID)
+	state.AccountAlias = types.StringValue(alias)
+	state.Executions = list
+	state.Latest = latest
+	state.StatusCounts = counts
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 

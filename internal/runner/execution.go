@@ -14,7 +14,9 @@ import (
 // one execution is accepted too, as the API answers that way for one job.
 // An answer about another execution id is refused as malformed, so that a
 // caller never takes one run's outcome for another's.
-func (c *Client) JobExecution(ctx context.Context, accountAlias, jobID, executionID string) (Execution, error) {
+func (c *Client) JobExecution(
+	ctx context.Context, accountAlias, jobID, executionID string,
+) (Execution, error) {
 	for _, check := range []struct{ name, value string }{
 		{"account alias", accountAlias}, {"job id", jobID}, {"execution id", executionID},
 	} {

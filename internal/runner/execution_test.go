@@ -50,7 +50,10 @@ func TestJobExecution(t *testing.T) {
 			body:      `[{"id": "exec-1"}, {"id": "exec-2"}]`,
 			wantError: "an array of 2 executions, not one",
 		},
-		{name: "another execution", body: `{"id": "exec-2"}`, wantError: `execution "exec-2", not "exec-1"`},
+		{
+			name: "another execution", body: `{"id": "exec-2"}`,
+			wantError: `execution "exec-2", not "exec-1"`,
+		},
 		{name: "no id", body: `{"status": "SUCCESS"}`, wantError: "neither id nor execution_id"},
 		{name: "HTML", body: `<html></html>`, wantError: "HTML page"},
 		{name: "empty", body: ` `, wantError: "the answer is empty"},
@@ -96,7 +99,8 @@ func TestJobExecutionErrors(t *testing.T) {
 		t.Errorf("err = %v, want KindNotFound with the API's message", err)
 	}
 
-	for _, bad := range [][3]string{{"..", "job", "exec"}, {"WFAQ", "", "exec"}, {"WFAQ", "job", " x"}} {
+	bad := [][3]string{{"..", "job", "exec"}, {"WFAQ", "", "exec"}, {"WFAQ", "job", " x"}}
+	for _, bad := range bad {
 		if _, err := c.JobExecution(t.Context(), bad[0], bad[1], bad[2]); err == nil {
 			t.Errorf("path segments %q were accepted", bad)
 		}
