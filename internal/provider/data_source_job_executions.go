@@ -207,18 +207,9 @@ func countAttribute(description string) schema.Int64Attribute {
 func (d *jobExecutionsDataSource) Configure(
 	_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse,
 ) {
-	if req.ProviderData == nil {
-		return
+	if data := dataSourceData(req, resp); data != nil {
+		d.data = data
 	}
-
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data",
-			fmt.Sprintf("The data source expected *providerData but got %T. This is a bug in the "+
-				"provider; please report it.", req.ProviderData))
-		return
-	}
-	d.data = data
 }
 
 func (d *jobExecutionsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -227,27 +218,12 @@ func (d *jobExecutionsDataSource) Read(ctx context.Context, req datasource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured",
-			"The clc provider was not configured before the data source was read. This is a bug in "+
-				"the provider; please report it.")
-		return
-	}
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, d.data.secrets...)
-	ctx = tflog.MaskMessageStrings(ctx, d.data.secrets...)
 
 	jobID := config.JobID.ValueString()
-	alias := config.AccountAlias.ValueString()
-	if alias == "" {
-		var err error
-		alias, err = d.data.client.AccountAlias(ctx)
-		if err != nil {
-			addAPIError(&resp.Diagnostics, err, "", jobID)
-			return
-		}
+	ctx, alias, ok := d.data.startRead(ctx, &resp.Diagnostics, config.AccountAlias, jobID)
+	if !ok {
+		return
 	}
-	ctx = tflog.SetField(ctx, "account_alias", alias)
-	ctx = tflog.SetField(ctx, "job_id", jobID)
 
 	filter, diags := newExecutionFilter(ctx, &config)
 	resp.Diagnostics.Append(diags...)
@@ -440,8 +416,12 @@ func (pathSegmentValidator) ValidateString(
 	value := req.ConfigValue.ValueString()
 	if err := runner.CheckPathSegment(value); err != nil {
 		title, example := "Job ID", "the job's id, such as d2b66469-5767-4426-9da0-efcebf82c7aa"
-		if req.Path.Equal(path.Root("account_alias")) {
+		switch {
+		case req.Path.Equal(path.Root("account_alias")):
 			title, example = "Account Alias", "the account's short code, such as WFAQ"
+		case req.Path.Equal(path.Root("execution_id")):
+			title, example = "Execution ID",
+				"the execution's id, such as ba7e6f6a-2673-4580-a297-8d7e44483bd7"
 		}
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+title,
 			fmt.Sprintf("The value %q cannot be used: %s. Set it to %s.", value, err, example))

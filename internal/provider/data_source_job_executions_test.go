@@ -36,6 +36,15 @@ data "clc_job_executions" "test" {
 
 // expect checks one attribute path of data.clc_job_executions.test.
 func expect(check knownvalue.Check, attribute string, steps ...any) statecheck.StateCheck {
+	return expectAt("data.clc_job_executions.test", check, attribute, steps...)
+}
+
+// expectAt checks one attribute path of the resource or data source at
+// address: attribute, then a map key for each string step and a list index
+// for each int step.
+func expectAt(
+	address string, check knownvalue.Check, attribute string, steps ...any,
+) statecheck.StateCheck {
 	p := tfjsonpath.New(attribute)
 	for _, s := range steps {
 		switch s := s.(type) {
@@ -46,7 +55,7 @@ func expect(check knownvalue.Check, attribute string, steps ...any) statecheck.S
 		}
 	}
 
-	return statecheck.ExpectKnownValue("data.clc_job_executions.test", p, check)
+	return statecheck.ExpectKnownValue(address, p, check)
 }
 
 // hostCounts is the knownvalue check of one host's recap.

@@ -184,76 +184,67 @@ data "clc_job_executions" "test" {
 	})
 }
 
+// TestAccJobExecutions_invalidFilters has no provider block: validation
+// fails before the provider is configured or any request is made.
 func TestAccJobExecutions_invalidFilters(t *testing.T) {
-	tests := []struct {
-		name    string
-		filters string
-		want    []string
-	}{
+	config := func(filters string) string {
+		return fmt.Sprintf(`
+data "clc_job_executions" "test" {
+  job_id = "job"
+  %s
+}
+`, filters)
+	}
+
+	testErrors(t, []errorCase{
 		{
-			"most_recent zero", `most_recent = 0`,
+			"most_recent zero", config(`most_recent = 0`),
 			[]string{"Invalid Number of Executions", "most_recent is 0"},
 		},
 		{
-			"started_after not RFC 3339", `started_after = "2026-01-02"`,
+			"started_after not RFC 3339", config(`started_after = "2026-01-02"`),
 			[]string{"Invalid Time", "with data.clc_job_executions.test", `started_after = "2026-01-02"`},
 		},
 		{
-			"started_before not RFC 3339", `started_before = "yesterday"`,
+			"started_before not RFC 3339", config(`started_before = "yesterday"`),
 			[]string{"Invalid Time", `The value "yesterday" is not an RFC 3339 time`},
 		},
 		{
 			"empty window",
-			`started_after  = "2026-01-02T00:00:00Z"
-  started_before = "2026-01-01T00:00:00Z"`,
+			config(`started_after  = "2026-01-02T00:00:00Z"
+  started_before = "2026-01-01T00:00:00Z"`),
 			[]string{"Empty Time Window", "Swap the two values"},
 		},
-		{"no exit status", `exit_statuses = []`, []string{"No Exit Status", "remove exit_statuses"}},
 		{
-			"exit status in lower case", `exit_statuses = ["success"]`,
+			"no exit status", config(`exit_statuses = []`),
+			[]string{"No Exit Status", "remove exit_statuses"},
+		},
+		{
+			"exit status in lower case", config(`exit_statuses = ["success"]`),
 			[]string{"Invalid Exit Status", `"success" cannot match`, `such as "SUCCESS"`},
 		},
 		{
-			"timeout not a duration", `wait_for_completion = { timeout = "soon" }`,
+			"timeout not a duration", config(`wait_for_completion = { timeout = "soon" }`),
 			[]string{"Invalid Duration", `"soon" is not a duration`},
 		},
 		{
-			"poll interval too short", `wait_for_completion = { poll_interval = "1ms" }`,
+			"poll interval too short", config(`wait_for_completion = { poll_interval = "1ms" }`),
 			[]string{"Duration Too Short", `"1ms" is shorter than the least allowed, 100ms`},
 		},
 		{
 			"poll interval longer than timeout",
-			`wait_for_completion = {
+			config(`wait_for_completion = {
     timeout       = "1m"
     poll_interval = "2m"
-  }`,
+  }`),
 			[]string{
 				"Poll Interval Longer Than Timeout", "poll_interval is 2m, longer than the timeout of 1m",
 			},
 		},
 		{
-			"default poll interval longer than timeout", `wait_for_completion = { timeout = "5s" }`,
+			"default poll interval longer than timeout",
+			config(`wait_for_completion = { timeout = "5s" }`),
 			[]string{"Poll Interval Longer Than Timeout", "poll_interval is 10s"},
 		},
-	}
-
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					// No provider block: validation fails before the provider
-					// is configured or any request is made.
-					Config: fmt.Sprintf(`
-data "clc_job_executions" "test" {
-  job_id = "job"
-  %s
-}
-`, tt.filters),
-					PlanOnly:    true,
-					ExpectError: errorLike(tt.want...),
-				}},
-			})
-		})
-	}
+	})
 }

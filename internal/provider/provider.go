@@ -245,6 +245,7 @@ func nonEmpty(values ...string) []string {
 func (p *clcProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newJobExecutionsDataSource,
+		newJobExecutionDataSource,
 	}
 }
 
