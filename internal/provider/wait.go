@@ -47,8 +47,9 @@ type waitForCompletionModel struct {
 func waitForCompletionAttribute(watched string) schema.SingleNestedAttribute {
 	return schema.SingleNestedAttribute{
 		Description: "When set, the read does not return while " + watched + " is still running " +
-			"(it has no end time and its status is `PENDING`, `INITIALIZING`, `RUNNING`, `STOPPING` " +
-			"or `KILLING`): it reads again every `poll_interval` until the execution has finished, " +
+			"(it has no end time, and its status is `PENDING`, `INITIALIZING`, `RUNNING`, " +
+			"`STOPPING`, `KILLING` or missing): it reads again every `poll_interval` until the " +
+			"execution has finished, " +
 			"then returns what it read last. When `timeout` has passed and the execution is still " +
 			"running, the read fails with an error that names the execution and its status. " +
 			"Interrupting Terraform ends the wait at once. `{}` waits with the defaults.",
