@@ -1,5 +1,6 @@
 // Package provider maps between Terraform and the Runner API client: the
-// provider configuration and the clc_job_executions data source.
+// provider configuration and the clc_job_executions and clc_job_execution
+// data sources.
 package provider
 
 import (
