@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 )
 
 // Execution is one run of a job's playbook, read from either shape the API
@@ -45,24 +44,6 @@ type HostResult struct {
 // maxPages bounds how many pages one read follows: 1,000,000 executions at the
 // largest page size.
 const maxPages = 10000
-
-// CheckPathSegment reports whether s can name an account or a job: it becomes
-// one escaped URL path segment, so it must be neither empty nor a dot segment,
-// and it must hold no control characters or surrounding spaces.
-func CheckPathSegment(s string) error {
-	switch {
-	case s == "":
-		return errors.New("it is empty")
-	case s == "." || s == "..":
-		return fmt.Errorf("%q is a relative path segment", s)
-	case strings.TrimSpace(s) != s:
-		return errors.New("it starts or ends with white space")
-	case strings.ContainsFunc(s, unicode.IsControl):
-		return errors.New("it contains control characters")
-	}
-
-	return nil
-}
 
 // JobExecutions returns every execution of a job, newest first by start time
 // (executions not started yet come first; ties by id). It follows the pages
