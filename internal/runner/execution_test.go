@@ -99,16 +99,18 @@ func TestJobExecutionErrors(t *testing.T) {
 		t.Errorf("err = %v, want KindNotFound with the API's message", err)
 	}
 
-	bad := [][3]string{{"..", "job", "exec"}, {"WFAQ", "", "exec"}, {"WFAQ", "job", " x"}}
+	bad := [][3]string{
+		{"..", "job", "exec"}, {"WFAQ", "", "exec"}, {"WFAQ", "job", " x"}, {"WFAQ", "job", "../x"},
+	}
 	for _, bad := range bad {
 		if _, err := c.JobExecution(t.Context(), bad[0], bad[1], bad[2]); err == nil {
 			t.Errorf("path segments %q were accepted", bad)
 		}
 	}
-	if _, err := c.JobExecution(t.Context(), "WF AQ", "a/b", "c?d"); KindOf(err) != KindNotFound {
+	if _, err := c.JobExecution(t.Context(), "WF AQ", "a?b", "c#d"); KindOf(err) != KindNotFound {
 		t.Fatalf("err = %v, want the fake's 404", err)
 	}
-	want := "GET /jobs/WF%20AQ/a%2Fb/executions/c%3Fd?"
+	want := "GET /jobs/WF%20AQ/a%3Fb/executions/c%23d?"
 	if got := f.runnerRequests(); len(got) != 2 || got[1] != want {
 		t.Errorf("requests = %v, want the second to be %s", got, want)
 	}
