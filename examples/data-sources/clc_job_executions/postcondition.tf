@@ -7,7 +7,8 @@ data "clc_job_executions" "deploy" {
 
   lifecycle {
     postcondition {
-      condition     = self.latest != null && self.latest.exit_status == "SUCCESS"
+      # latest is null when the job has never run; try turns that into null.
+      condition     = try(self.latest.exit_status, null) == "SUCCESS"
       error_message = "The newest run of the deploy playbook did not succeed: ${try(self.latest.exit_status, "it has never run")}."
     }
   }
