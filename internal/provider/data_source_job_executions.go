@@ -177,8 +177,7 @@ func (d *jobExecutionsDataSource) Read(ctx context.Context, req datasource.ReadR
 				"the provider; please report it.")
 		return
 	}
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, d.data.secrets...)
-	ctx = tflog.MaskMessageStrings(ctx, d.data.secrets...)
+	ctx = maskSecrets(ctx, d.data.secrets)
 
 	jobID := config.JobID.ValueString()
 	alias := config.AccountAlias.ValueString()

@@ -370,6 +370,9 @@ func TestTokenRejected(t *testing.T) {
 	if KindOf(err) != KindTokenRejected {
 		t.Fatalf("err = %v, want KindTokenRejected", err)
 	}
+	if n := f.logins.Load(); n != 0 {
+		t.Errorf("logins = %d: a configured token must not be replaced by a login", n)
+	}
 	if strings.Contains(err.Error(), "expired-token") {
 		t.Errorf("error %q contains the token", err)
 	}
