@@ -1,18 +1,23 @@
 package provider
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/clc-tf/terraform-provider-clc/internal/emulator"
+	"github.com/clc-tf/terraform-provider-clc/internal/runner"
 )
 
 // apiPagePath is the escaped path of the executions of apiPageJob.
@@ -360,5 +365,68 @@ func TestAccFaults_escapedPath(t *testing.T) {
 		default:
 			t.Errorf("the emulator saw an unintended path: %+v", r)
 		}
+	}
+}
+
+// TestReadCancelledDuringBackoff cancels a read, as Terraform does on Ctrl-C,
+// while the provider waits the minute that a 503's Retry-After asked for.
+// The read must end within a second with a diagnostic that says so.
+func TestReadCancelledDuringBackoff(t *testing.T) {
+	t.Parallel()
+	waiting := make(chan struct{}, 1)
+	e := startEmulatorWith(t, emulator.Config{
+		Faults: []emulator.Fault{{Path: apiPagePath, Status: 503, RetryAfter: "60"}},
+		OnRequest: func(r emulator.Request) {
+			if r.Path == apiPagePath {
+				waiting <- struct{}{}
+			}
+		},
+	})
+	client, err := runner.New(runner.Config{
+		APIURL: e.URL(), RunnerURL: e.URL(), MaxRetries: 4,
+		Username: emulator.DefaultUsername, Password: emulator.DefaultPassword,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := &jobExecutionsDataSource{data: &providerData{client: client}}
+
+	var schemaResp datasource.SchemaResponse
+	ds.Schema(t.Context(), datasource.SchemaRequest{}, &schemaResp)
+	objectType, ok := schemaResp.Schema.Type().TerraformType(t.Context()).(tftypes.Object)
+	if !ok {
+		t.Fatal("the data source schema is not an object")
+	}
+	values := map[string]tftypes.Value{}
+	for name, attributeType := range objectType.AttributeTypes {
+		values[name] = tftypes.NewValue(attributeType, nil)
+	}
+	values["job_id"] = tftypes.NewValue(tftypes.String, apiPageJob)
+	req := datasource.ReadRequest{
+		Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: tftypes.NewValue(objectType, values)},
+	}
+	resp := &datasource.ReadResponse{State: tfsdk.State{Schema: schemaResp.Schema}}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ds.Read(ctx, req, resp)
+	}()
+	<-waiting
+	time.Sleep(50 * time.Millisecond) // Let the client read the 503 and start waiting.
+	cancel()
+	cancelled := time.Now()
+
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read did not end within 10s of the cancellation")
+	}
+	if took := time.Since(cancelled); took > time.Second {
+		t.Errorf("the read ended %s after the cancellation, want within 1s", took)
+	}
+	if n := len(resp.Diagnostics.Errors()); n != 1 || resp.Diagnostics.Errors()[0].Summary() != "Read Cancelled" {
+		t.Errorf("diagnostics = %v, want one Read Cancelled", resp.Diagnostics)
 	}
 }
