@@ -304,7 +304,7 @@ data "clc_job_executions" "one" { job_id = %q }
 		t.Fatal(err)
 	}
 	log := string(data)
-	for _, line := range []string{"Logging in to the CLC API", "Retrying an API call", "logging in again",
+	for _, line := range []string{"Logging in to the CLC API", "it is retried if tries remain", "logging in again",
 		"Received an API answer", "Configured the CLC provider"} {
 		if !strings.Contains(log, line) {
 			t.Errorf("the TRACE log has no provider line %q", line)

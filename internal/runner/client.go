@@ -426,10 +426,10 @@ func (c *Client) send(ctx context.Context, method, rawURL, token string, body []
 	// The body is read inside the retry loop, so that an answer cut off
 	// halfway is retried like any other broken connection.
 	var data []byte
-	read := false
+	var handled *http.Response
 	req.SetResponseHandler(func(httpResp *http.Response) error {
 		defer httpResp.Body.Close()
-		read = true
+		handled = httpResp
 		var readErr error
 		data, readErr = c.readBody(httpResp)
 		return readErr
@@ -437,15 +437,15 @@ func (c *Client) send(ctx context.Context, method, rawURL, token string, body []
 
 	started := time.Now()
 	httpResp, err := c.retry.Do(req)
-	if err != nil {
-		return nil, c.sendError(ctx, method, path, httpResp, err, *attempts)
-	}
-	if !read {
+	if httpResp != nil && httpResp != handled {
 		// Retries ran out on a retryable status; its body is still unread.
 		defer httpResp.Body.Close()
-		if data, err = c.readBody(httpResp); err != nil {
-			return nil, c.sendError(ctx, method, path, httpResp, err, *attempts)
+		if err == nil {
+			data, err = c.readBody(httpResp)
 		}
+	}
+	if err != nil {
+		return nil, c.sendError(ctx, method, path, httpResp, err, *attempts)
 	}
 
 	c.log.Debug(ctx, "Received an API answer", map[string]any{

@@ -56,7 +56,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if !retryableError(err) {
 			return false, nil
 		}
-		c.log.Debug(ctx, "Retrying an API call after a connection error", map[string]any{
+		c.log.Debug(ctx, "An API call failed on the way; it is retried if tries remain", map[string]any{
 			"error": stripURL(err).Error(),
 		})
 		return true, nil
@@ -70,7 +70,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 			map[string]any{"status": resp.StatusCode, "retry_after": wait.String()})
 		return false, nil
 	}
-	c.log.Debug(ctx, "Retrying an API call after a temporary failure", map[string]any{
+	c.log.Debug(ctx, "An API call failed for now; it is retried if tries remain", map[string]any{
 		"status": resp.StatusCode, "path": resp.Request.URL.EscapedPath(),
 	})
 

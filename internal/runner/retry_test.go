@@ -190,6 +190,21 @@ func TestRetriesRunOut(t *testing.T) {
 	}
 }
 
+// TestLastAnswerIsReadAfterAnAnswerCutOff runs out of retries on a 503 that
+// follows an answer cut off halfway: the 503's own body must be reported.
+func TestLastAnswerIsReadAfterAnAnswerCutOff(t *testing.T) {
+	t.Parallel()
+	_, srv := startScript(t, cutOff, status(503, ""))
+	c := newTestClient(t, srv, quickRetries(1))
+
+	_, err := c.JobExecutions(t.Context(), "WFAQ", "job-1")
+
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || apiErr.Message != "status 503" {
+		t.Fatalf("err = %#v, want the 503 with its message", err)
+	}
+}
+
 func TestConnectionErrorsRunOut(t *testing.T) {
 	t.Parallel()
 	s, srv := startScript(t, closeConnection)
