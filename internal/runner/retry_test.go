@@ -241,7 +241,7 @@ func TestRequestTimeoutBoundsEachAttempt(t *testing.T) {
 func TestRetryAfterIsHonoured(t *testing.T) {
 	t.Parallel()
 
-	date := func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) }
+	date := func() string { return time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat) }
 	tests := []struct {
 		name       string
 		retryAfter func() string
@@ -261,7 +261,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 				t.Fatal(err)
 			}
 			// A lower bound only: the retry may come later, never sooner. The
-			// date has whole seconds, so two seconds ahead is at least one.
+			// date has whole seconds, so three seconds ahead is at least two.
 			if gap := s.gap(0); gap < time.Second {
 				t.Errorf("the retry came %s after the 429, before the Retry-After of 1s", gap)
 			}
