@@ -249,10 +249,13 @@ data "clc_job_executions" "test" { job_id = %q }
 
 // TestAccTransport_traceLogHoldsNoSecret reads at TF_LOG=TRACE through a
 // login, retries, an expired token and a configured bearer token, and looks
-// for the password and every token in the log file. The provider runs in the
-// test's process, so its log lines go where terraform-plugin-log's test sink
-// sends them: TF_ACC_LOG_PATH (or TF_LOG_PATH with TF_LOG), which is also
-// where terraform-plugin-testing sends the Terraform CLI's own log.
+// for the password and every token in the log file.
+//
+// The provider runs in the test's process, so the Terraform CLI never sees
+// its log lines (TF_LOG_PROVIDER has no effect on them): terraform-plugin-log's
+// test sink writes them to TF_LOG_PATH at the TF_LOG level, or to
+// TF_ACC_LOG_PATH at TRACE. TF_ACC_LOG_PATH also receives the CLI's own TRACE
+// log, through terraform-plugin-testing, so the file holds both.
 func TestAccTransport_traceLogHoldsNoSecret(t *testing.T) {
 	logFile := filepath.Join(t.TempDir(), "trace.log")
 	t.Setenv("TF_LOG", "TRACE")
@@ -304,11 +307,15 @@ data "clc_job_executions" "one" { job_id = %q }
 		t.Fatal(err)
 	}
 	log := string(data)
-	for _, line := range []string{"Logging in to the CLC API", "it is retried if tries remain", "logging in again",
-		"Received an API answer", "Configured the CLC provider"} {
-		if !strings.Contains(log, line) {
+	for _, line := range []string{"Logging in to the CLC API", "An API call failed for now",
+		"The Runner API rejected the token from the login", "Received an API answer",
+		"Configured the CLC provider"} {
+		if !strings.Contains(log, "[DEBUG] clc: "+line) {
 			t.Errorf("the TRACE log has no provider line %q", line)
 		}
+	}
+	if !strings.Contains(log, "Terraform version") {
+		t.Error("the TRACE log has no line of the Terraform CLI")
 	}
 	secrets := append([]string{password, token}, e.IssuedTokens()...)
 	if len(secrets) < 4 {
