@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/clc-tf/terraform-provider-clc/internal/emulator"
 )
@@ -213,6 +215,13 @@ func TestAccTransport_proxyAndPlainHTTP(t *testing.T) {
 	}
 	t.Setenv("NO_PROXY", "")
 	t.Setenv("no_proxy", "")
+	// The provider reads the proxy variables this way; unless they send the
+	// made-up host to the emulator, nothing must be sent at all.
+	target := &url.URL{Scheme: "http", Host: "clc.example.test"}
+	if proxy, err := httpproxy.FromEnvironment().ProxyFunc()(target); err != nil || proxy == nil ||
+		"http://"+proxy.Host != e.URL() {
+		t.Fatalf("the proxy variables send %s to %v (%v), not to the emulator", target, proxy, err)
+	}
 	config := func(extra string) string {
 		return fmt.Sprintf(`
 provider "clc" {

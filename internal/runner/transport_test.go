@@ -216,6 +216,7 @@ func TestProxyVariablesAreHonouredInEveryTLSConfiguration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		mustUseProxy(t, c, proxySrv.URL)
 		_, err = c.JobExecutions(t.Context(), "WFAQ", "job-1")
 		if KindOf(err) != KindTransport {
 			t.Errorf("%s, https: err = %v, want the proxy's refusal", name, err)
@@ -225,6 +226,7 @@ func TestProxyVariablesAreHonouredInEveryTLSConfiguration(t *testing.T) {
 		if c, err = New(cfg); err != nil {
 			t.Fatal(err)
 		}
+		mustUseProxy(t, c, proxySrv.URL)
 		if _, err := c.JobExecutions(t.Context(), "WFAQ", "job-1"); err != nil {
 			t.Errorf("%s, http through the proxy: %v", name, err)
 		}
@@ -233,6 +235,21 @@ func TestProxyVariablesAreHonouredInEveryTLSConfiguration(t *testing.T) {
 	want := strings.Repeat("CONNECT runner.example.test:443\nGET runner.example.test\n", len(configs))
 	if got := strings.Join(proxy.requests(), "\n") + "\n"; got != want {
 		t.Errorf("the proxy saw:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// mustUseProxy stops the test unless c sends its Runner calls to the proxy
+// at proxyURL, so that no request is ever aimed at the made-up host itself.
+func mustUseProxy(t *testing.T, c *Client, proxyURL string) {
+	t.Helper()
+
+	transport, ok := c.httpClient.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("the transport is %T", c.httpClient.Transport)
+	}
+	got, err := transport.Proxy(&http.Request{URL: c.runnerURL})
+	if err != nil || got == nil || got.String() != proxyURL {
+		t.Fatalf("requests to %s would go to proxy %v (%v), want %s", c.runnerURL, got, err, proxyURL)
 	}
 }
 
