@@ -13,4 +13,8 @@
 // insignificant whitespace), so fixtures can reproduce every shape the API has
 // been seen to return: the bare array of the 2015 documentation page and the
 // later paged envelope, with either execution shape inside.
+//
+// For tests of fault tolerance, Config.Faults scripts misbehaviours per
+// request (a status with Retry-After, a delay, a replaced or cut-off body, a
+// closed connection) and Config.TokenUses makes tokens expire.
 package emulator

@@ -61,6 +61,12 @@ type Config struct {
 	// OnRequest, when set, is called once for every request after it is
 	// recorded. It must be safe for concurrent use.
 	OnRequest func(Request)
+	// Faults script misbehaviours for the requests they match; the first
+	// fault that applies to a request wins (see Fault).
+	Faults []Fault
+	// TokenUses, when above 0, makes every issued token good for that many
+	// Runner API calls; later calls with it are answered 401.
+	TokenUses int
 }
 
 // Request is one request the emulator received, as it recorded it.
@@ -89,6 +95,7 @@ type Server struct {
 	password     string
 	accountAlias string
 	onRequest    func(Request)
+	faults       *faultScript
 
 	mu       sync.Mutex
 	jobs     map[jobKey]Job
@@ -113,6 +120,7 @@ func New(cfg Config) (*Server, error) {
 		password:     valueOr(cfg.Password, DefaultPassword),
 		accountAlias: valueOr(cfg.AccountAlias, DefaultAccountAlias),
 		onRequest:    cfg.OnRequest,
+		faults:       newFaultScript(cfg),
 		jobs:         make(map[jobKey]Job),
 		tokens:       make(map[string]struct{}),
 	}

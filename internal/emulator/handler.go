@@ -54,6 +54,10 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	authorized := s.authorized(r)
 	a := s.route(r, authorized)
+	fault := s.faults.next(r)
+	if fault != nil {
+		a = fault.change(a)
+	}
 
 	s.record(Request{
 		Method:     r.Method,
@@ -63,7 +67,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Status:     a.status,
 	})
 
-	h := w.Header()
+	if fault != nil {
+		fault.serve(w, r, a)
+		return
+	}
+
+	setHeaders(w.Header(), a)
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body) // The client may have gone; nothing to do about it.
+}
+
+// setHeaders sets the headers that go with a.
+func setHeaders(h http.Header, a answer) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(a.body)))
 	if a.allow != "" {
@@ -72,8 +87,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.bearer {
 		h.Set("WWW-Authenticate", `Bearer realm="runner-emulator"`)
 	}
-	w.WriteHeader(a.status)
-	_, _ = w.Write(a.body) // The client may have gone; nothing to do about it.
 }
 
 // route picks the endpoint from the path segments, each unescaped on its own,
@@ -138,10 +151,10 @@ func (s *Server) authorized(r *http.Request) bool {
 	}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	_, valid := s.tokens[token]
+	s.mu.Unlock()
 
-	return valid
+	return valid && (r.URL.EscapedPath() == LoginPath || s.faults.spend(token))
 }
 
 // bearerToken returns the token of an "Authorization: Bearer <token>" header.

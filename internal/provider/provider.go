@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -41,6 +42,12 @@ type providerModel struct {
 	APIURL         types.String `tfsdk:"api_url"`
 	RunnerURL      types.String `tfsdk:"runner_url"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
+
+	MaxRetries         types.Int64  `tfsdk:"max_retries"`
+	MaxResponseBytes   types.Int64  `tfsdk:"max_response_bytes"`
+	CACertPEM          types.String `tfsdk:"ca_cert_pem"`
+	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+	AllowInsecureHTTP  types.Bool   `tfsdk:"allow_insecure_http"`
 }
 
 // providerData is what data sources receive from Configure.
@@ -93,8 +100,44 @@ func (p *clcProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Optional: true,
 			},
 			"request_timeout": schema.StringAttribute{
-				Description: "How long one HTTP request may take, as a duration such as `30s` or `2m`. " +
-					"Environment variable: `CLC_REQUEST_TIMEOUT`. Default: `30s`.",
+				Description: "How long one attempt of an HTTP request may take, answer included, as a " +
+					"duration such as `30s` or `2m`; an attempt that runs out of time is retried like " +
+					"a broken connection. Environment variable: `CLC_REQUEST_TIMEOUT`. Default: `30s`.",
+				Optional: true,
+			},
+			"max_retries": schema.Int64Attribute{
+				Description: "How many times a failed request is tried again, from 0 to 20: after a " +
+					"connection error, a timeout, an answer cut off halfway, or HTTP 429, 502, 503 or " +
+					"504. The wait between tries doubles from about a second, with random jitter, up " +
+					"to 30 seconds, or is what the API's `Retry-After` asks for (up to two minutes). " +
+					"Other answers are never retried. Environment variable: `CLC_MAX_RETRIES`. " +
+					"Default: `4`.",
+				Optional: true,
+			},
+			"max_response_bytes": schema.Int64Attribute{
+				Description: "Largest answer, in bytes, the provider reads from the API; a larger one " +
+					"is refused with an error. Environment variable: `CLC_MAX_RESPONSE_BYTES`. " +
+					"Default: `67108864` (64 MiB).",
+				Optional: true,
+			},
+			"ca_cert_pem": schema.StringAttribute{
+				Description: "PEM-encoded certificates of the authorities that sign the API's TLS " +
+					"certificates, trusted instead of the system's. Conflicts with " +
+					"`insecure_skip_verify`. Environment variable: `CLC_CA_CERT_PEM`.",
+				Optional: true,
+			},
+			"insecure_skip_verify": schema.BoolAttribute{
+				Description: "Accept any TLS certificate from the API, without verification. Only " +
+					"for tests: anyone on the network path could read the credentials. The provider " +
+					"warns when it is on. Environment variable: `CLC_INSECURE_SKIP_VERIFY`. Default: " +
+					"`false`.",
+				Optional: true,
+			},
+			"allow_insecure_http": schema.BoolAttribute{
+				Description: "Allow `api_url` and `runner_url` to use plain `http://` to a host " +
+					"that is not loopback, which sends the password and tokens unencrypted. Plain " +
+					"`http://` to `127.0.0.1`, `::1` or `localhost` is always allowed. Environment " +
+					"variable: `CLC_ALLOW_INSECURE_HTTP`. Default: `false`.",
 				Optional: true,
 			},
 		},
@@ -140,10 +183,12 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		return
 	}
 
-	for name, value := range map[string]types.String{
+	for name, value := range map[string]attr.Value{
 		"username": config.Username, "password": config.Password, "bearer_token": config.BearerToken,
 		"account_alias": config.AccountAlias, "api_url": config.APIURL, "runner_url": config.RunnerURL,
-		"request_timeout": config.RequestTimeout,
+		"request_timeout": config.RequestTimeout, "max_retries": config.MaxRetries,
+		"max_response_bytes": config.MaxResponseBytes, "ca_cert_pem": config.CACertPEM,
+		"insecure_skip_verify": config.InsecureSkipVerify, "allow_insecure_http": config.AllowInsecureHTTP,
 	} {
 		if value.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Provider Attribute",
@@ -165,7 +210,7 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	runnerURL := resolve("runner_url", config.RunnerURL, "CLC_RUNNER_URL")
 	timeout := resolve("request_timeout", config.RequestTimeout, "CLC_REQUEST_TIMEOUT")
 
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, nonEmpty(password.value, token.value)...)
+	ctx = maskSecrets(ctx, nonEmpty(password.value, token.value))
 
 	if token.value == "" && (username.value == "" || password.value == "") {
 		resp.Diagnostics.AddError("Missing CLC Credentials",
@@ -201,6 +246,7 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		}
 		requestTimeout = d
 	}
+	transport := resolveTransport(&resp.Diagnostics, &config, apiURL, runnerURL)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -215,6 +261,12 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		RequestTimeout: requestTimeout,
 		UserAgent:      fmt.Sprintf("terraform-provider-clc/%s (+terraform %s)", p.version, req.TerraformVersion),
 		Logger:         tflogLogger{},
+
+		MaxRetries:         transport.maxRetries,
+		MaxResponseBytes:   transport.maxResponseBytes,
+		CACertPEM:          transport.caCertPEM,
+		InsecureSkipVerify: transport.insecureSkipVerify,
+		AllowInsecureHTTP:  transport.allowInsecureHTTP,
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Provider Configuration",
@@ -225,6 +277,9 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	tflog.Debug(ctx, "Configured the CLC provider", map[string]any{
 		"api_url": apiURL.value, "runner_url": runnerURL.value, "account_alias": alias.value,
 		"uses_bearer_token": token.value != "", "request_timeout": requestTimeout.String(),
+		"max_retries": transport.maxRetries, "max_response_bytes": transport.maxResponseBytes,
+		"has_ca_cert_pem": transport.caCertPEM != "", "insecure_skip_verify": transport.insecureSkipVerify,
+		"allow_insecure_http": transport.allowInsecureHTTP,
 	})
 
 	data := &providerData{client: client, secrets: nonEmpty(password.value, token.value)}

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -15,6 +16,23 @@ import (
 // the configuration (a nil value is unknown) and the rest null.
 func configure(t *testing.T, attributes map[string]*string) *provider.ConfigureResponse {
 	t.Helper()
+
+	values := map[string]tftypes.Value{}
+	for name, v := range attributes {
+		if v == nil {
+			values[name] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+		} else {
+			values[name] = tftypes.NewValue(tftypes.String, *v)
+		}
+	}
+
+	return configureValues(t, values)
+}
+
+// configureValues runs the provider's Configure with the given attributes
+// set in the configuration and the rest null.
+func configureValues(t *testing.T, attributes map[string]tftypes.Value) *provider.ConfigureResponse {
+	t.Helper()
 	ctx := t.Context()
 	p := New("test")()
 
@@ -26,16 +44,10 @@ func configure(t *testing.T, attributes map[string]*string) *provider.ConfigureR
 	}
 
 	values := map[string]tftypes.Value{}
-	for name := range objectType.AttributeTypes {
-		values[name] = tftypes.NewValue(tftypes.String, nil)
+	for name, attributeType := range objectType.AttributeTypes {
+		values[name] = tftypes.NewValue(attributeType, nil)
 	}
-	for name, v := range attributes {
-		if v == nil {
-			values[name] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
-		} else {
-			values[name] = tftypes.NewValue(tftypes.String, *v)
-		}
-	}
+	maps.Copy(values, attributes)
 
 	resp := &provider.ConfigureResponse{}
 	p.Configure(ctx, provider.ConfigureRequest{
@@ -51,7 +63,8 @@ func ptr(s string) *string { return &s }
 func clearEnv(t *testing.T) {
 	for _, name := range []string{
 		"CLC_USERNAME", "CLC_PASSWORD", "CLC_BEARER_TOKEN", "CLC_ACCOUNT_ALIAS", "CLC_ACCOUNT",
-		"CLC_API_URL", "CLC_RUNNER_URL", "CLC_REQUEST_TIMEOUT",
+		"CLC_API_URL", "CLC_RUNNER_URL", "CLC_REQUEST_TIMEOUT", "CLC_MAX_RETRIES",
+		"CLC_MAX_RESPONSE_BYTES", "CLC_CA_CERT_PEM", "CLC_INSECURE_SKIP_VERIFY", "CLC_ALLOW_INSECURE_HTTP",
 	} {
 		t.Setenv(name, "")
 	}

@@ -44,8 +44,7 @@ func (p *providerData) startRead(
 				"the provider; please report it.")
 		return ctx, "", false
 	}
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, p.secrets...)
-	ctx = tflog.MaskMessageStrings(ctx, p.secrets...)
+	ctx = maskSecrets(ctx, p.secrets)
 
 	alias := configuredAlias.ValueString()
 	if alias == "" {

@@ -258,22 +258,7 @@ func TestConcurrentReadersShareOneLogin(t *testing.T) {
 	srv := startFake(t, f)
 	c := newTestClient(t, srv, nil)
 
-	var wg sync.WaitGroup
-	errs := make(chan error, 32)
-	for range 32 {
-		wg.Go(func() {
-			_, err := c.JobExecutions(t.Context(), "WFAQ", "job-1")
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	readConcurrently(t, c, 32)
 	if n := f.logins.Load(); n != 1 {
 		t.Errorf("logins = %d, want 1", n)
 	}
@@ -340,6 +325,7 @@ func TestErrorsAreClassified(t *testing.T) {
 		{"500", testPassword, 500, `{"error": "boom"}`, KindServer, "boom"},
 		{"503 HTML", testPassword, 503, `<html>down</html>`, KindServer, "HTML page"},
 		{"418", testPassword, 418, ``, KindUnexpectedStatus, ""},
+		{"429", testPassword, 429, `{"message": "slow down"}`, KindRateLimited, "slow down"},
 		{"200 HTML", testPassword, 200, `<!DOCTYPE html><html></html>`, KindMalformed, ""},
 		{"200 truncated", testPassword, 200, `[{"id": "a", "sta`, KindMalformed, ""},
 	}
@@ -384,6 +370,9 @@ func TestTokenRejected(t *testing.T) {
 	if KindOf(err) != KindTokenRejected {
 		t.Fatalf("err = %v, want KindTokenRejected", err)
 	}
+	if n := f.logins.Load(); n != 0 {
+		t.Errorf("logins = %d: a configured token must not be replaced by a login", n)
+	}
 	if strings.Contains(err.Error(), "expired-token") {
 		t.Errorf("error %q contains the token", err)
 	}
@@ -420,7 +409,7 @@ func TestResponseSizeLimit(t *testing.T) {
 	c := newTestClient(t, srv, func(cfg *Config) { cfg.MaxResponseBytes = 1024 })
 
 	_, err := c.JobExecutions(t.Context(), "WFAQ", "job-1")
-	if KindOf(err) != KindMalformed || !strings.Contains(err.Error(), "larger than the limit of 1024 bytes") {
+	if KindOf(err) != KindTooLarge || !strings.Contains(err.Error(), "larger than the limit of 1024 bytes") {
 		t.Errorf("err = %v, want the size limit refused", err)
 	}
 }

@@ -67,6 +67,13 @@ func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) 
 		if err != nil {
 			return nil, err
 		}
+		if int64(len(executions)) != first.totalSize {
+			// Executions come and go between pages; what the pages held is
+			// returned, records seen twice once, in their later form.
+			c.log.Debug(ctx, "The pages held another number of executions than totalSize", map[string]any{
+				"total_size": first.totalSize, "executions": len(executions),
+			})
+		}
 	}
 
 	for i := range executions {
