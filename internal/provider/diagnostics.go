@@ -49,6 +49,12 @@ func addAPIError(diags *diag.Diagnostics, err error, alias, jobID string) {
 			fmt.Sprintf("The CLC login (%s) rejected the username and password while reading %s.%s "+
 				"Check username and password (or CLC_USERNAME and CLC_PASSWORD) against the Control "+
 				"Portal, and api_url (or CLC_API_URL).", call, subject, message))
+	case runner.KindLoginFailed:
+		diags.AddError("CLC Login Failed",
+			fmt.Sprintf("The CLC login (%s) answered HTTP %d while reading %s.%s Check api_url (or "+
+				"CLC_API_URL): it must be the base URL of the CLC v2 API, where POST "+
+				"/v2/authentication/login answers. A 5xx status is a fault of the service; try again "+
+				"later.", call, apiErr.StatusCode, subject, message))
 	case runner.KindTokenRejected:
 		diags.AddError("Bearer Token Rejected",
 			fmt.Sprintf("The Runner API answered 401 Unauthorized to %s while reading %s.%s The "+
@@ -102,8 +108,8 @@ func addAPIError(diags *diag.Diagnostics, err error, alias, jobID string) {
 				call, subject, apiErr.Err, attemptsNote(apiErr)))
 	case runner.KindMissingAccountAlias:
 		diags.AddError("Missing Account Alias",
-			fmt.Sprintf("No account alias is known for %s: a bearer token does not tell the account. "+
-				"Set account_alias on the data source, or on the provider (or CLC_ACCOUNT_ALIAS).", subject))
+			fmt.Sprintf("No account alias is known for %s: %s. Set account_alias on the data source, "+
+				"or on the provider (or CLC_ACCOUNT_ALIAS).", subject, apiErr.Message))
 	default:
 		diags.AddError("Unexpected Runner API Answer",
 			fmt.Sprintf("%s answered HTTP %d while reading %s.%s", call, apiErr.StatusCode, subject, message))

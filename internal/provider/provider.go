@@ -210,6 +210,12 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	runnerURL := resolve("runner_url", config.RunnerURL, "CLC_RUNNER_URL")
 	timeout := resolve("request_timeout", config.RequestTimeout, "CLC_REQUEST_TIMEOUT")
 
+	// Credentials come as a set: username and password in the configuration
+	// are not overridden by a token from the environment.
+	if token.source != "the provider configuration" && (!config.Username.IsNull() || !config.Password.IsNull()) {
+		token = setting{attribute: token.attribute, envVars: token.envVars}
+	}
+
 	ctx = maskSecrets(ctx, nonEmpty(password.value, token.value))
 
 	if token.value == "" && (username.value == "" || password.value == "") {
@@ -226,6 +232,12 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		}
 	}
 	for _, u := range []setting{apiURL, runnerURL} {
+		if u.value == "" && u.source != "" {
+			resp.Diagnostics.AddAttributeError(path.Root(u.attribute), "Invalid URL",
+				fmt.Sprintf("The %s is empty. Remove it to use %s or the default, or set it to a "+
+					"base URL such as https://api.example.com.", u.describe(), u.envVars[0]))
+			continue
+		}
 		if u.value == "" {
 			continue
 		}

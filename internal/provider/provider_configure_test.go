@@ -118,6 +118,12 @@ func TestConfigureDiagnostics(t *testing.T) {
 			wantErrors: []string{"Invalid URL", "must start with https://"},
 		},
 		{
+			name:       "empty runner URL in the configuration",
+			config:     map[string]*string{"bearer_token": ptr("t"), "runner_url": ptr("")},
+			env:        map[string]string{"CLC_RUNNER_URL": "http://127.0.0.1:9"},
+			wantErrors: []string{"Invalid URL", "runner_url (from the provider configuration) is empty"},
+		},
+		{
 			name:       "bad account alias from the environment",
 			config:     map[string]*string{"bearer_token": ptr("t")},
 			env:        map[string]string{"CLC_ACCOUNT_ALIAS": ".."},
@@ -167,6 +173,9 @@ func TestConfigurationWinsOverEnvironment(t *testing.T) {
 	t.Setenv("CLC_API_URL", "http://127.0.0.1:9") // nothing listens there
 	t.Setenv("CLC_ACCOUNT_ALIAS", "ENVA")
 	t.Setenv("CLC_ACCOUNT", "ENVB")
+	// Username and password in the configuration: a token from the
+	// environment must not replace them.
+	t.Setenv("CLC_BEARER_TOKEN", "stale-token")
 
 	resp := configure(t, map[string]*string{
 		"username": ptr(emulator.DefaultUsername), "password": ptr(emulator.DefaultPassword),

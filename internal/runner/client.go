@@ -109,6 +109,9 @@ type Client struct {
 	// loginSlot lets one caller log in at a time; the others wait for its
 	// session instead of logging in again.
 	loginSlot chan struct{}
+	// rejected keeps the login's refusal of the username and password, so
+	// that they are sent only once. Read and written holding loginSlot.
+	rejected error
 
 	// fixedToken is true when the token was configured rather than issued
 	// by a login, so a rejected token cannot be replaced.
@@ -223,7 +226,9 @@ func baseURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%q has no host", raw)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%q must not carry a query or a fragment", raw)
+		// The query may hold a secret: name only what comes before it.
+		return nil, fmt.Errorf("%q must not carry a query or a fragment",
+			u.Scheme+"://"+u.Host+u.EscapedPath())
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")
@@ -243,10 +248,11 @@ func (c *Client) AccountAlias(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if s.AccountAlias == "" {
-		return "", &Error{
-			Kind:    KindMissingAccountAlias,
-			Message: "no account alias is configured, and a bearer token does not tell one",
+		message := "no account alias is configured, and a bearer token does not tell one"
+		if c.username != "" {
+			message = "no account alias is configured, and the login answer named none"
 		}
+		return "", &Error{Kind: KindMissingAccountAlias, Message: message}
 	}
 
 	return s.AccountAlias, nil
@@ -269,8 +275,16 @@ func (c *Client) Session(ctx context.Context) (Session, error) {
 	if s := c.currentSession(); s != nil {
 		return *s, nil
 	}
+	if c.rejected != nil {
+		return Session{}, c.rejected
+	}
 
 	s, err := c.login(ctx)
+	if KindOf(err) == KindCredentialsRejected {
+		// The same username and password would be refused again; asking
+		// again for every data source only risks locking the account.
+		c.rejected = err
+	}
 	if err != nil {
 		return Session{}, err
 	}
@@ -315,8 +329,11 @@ func (c *Client) login(ctx context.Context) (Session, error) {
 		return Session{}, err
 	}
 
-	if resp.status == http.StatusBadRequest {
+	switch {
+	case resp.status == http.StatusBadRequest:
 		resp.err.Kind = KindCredentialsRejected
+	case resp.err != nil:
+		resp.err.Kind = KindLoginFailed
 	}
 	if resp.err != nil {
 		return Session{}, resp.err
@@ -460,7 +477,7 @@ func (c *Client) send(ctx context.Context, method, rawURL, token string, body []
 			Method:     method,
 			Path:       path,
 			StatusCode: httpResp.StatusCode,
-			Message:    errorMessage(data),
+			Message:    redact(errorMessage(data), c.password, token),
 			Attempts:   *attempts,
 		}
 		if wait, ok := retryAfter(httpResp.Header.Get("Retry-After"), time.Now()); ok && retryable(httpResp) {
@@ -585,6 +602,17 @@ func errorMessage(body []byte) string {
 	}
 
 	return sanitizeMessage(string(body))
+}
+
+// redact hides secrets that an API echoed back in its message.
+func redact(message string, secrets ...string) string {
+	for _, secret := range secrets {
+		if secret != "" {
+			message = strings.ReplaceAll(message, secret, "(redacted)")
+		}
+	}
+
+	return message
 }
 
 // joinURL appends path segments to base, escaping each one so that no value

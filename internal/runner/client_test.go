@@ -471,3 +471,72 @@ func TestNewRejectsBadConfig(t *testing.T) {
 func equal(a, b []string) bool {
 	return strings.Join(a, "\n") == strings.Join(b, "\n")
 }
+
+func TestRejectedCredentialsAreSentOnce(t *testing.T) {
+	t.Parallel()
+	f := &fakeAPI{executions: records(1)}
+	srv := startFake(t, f)
+	c := newTestClient(t, srv, func(cfg *Config) { cfg.Password = "wrong" })
+
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			if _, err := c.JobExecutions(t.Context(), "WFAQ", "job-1"); KindOf(err) != KindCredentialsRejected {
+				t.Errorf("err = %v, want KindCredentialsRejected", err)
+			}
+		})
+	}
+	wg.Wait()
+
+	if n := f.logins.Load(); n != 1 {
+		t.Errorf("logins = %d, want 1: refused credentials must not be sent again", n)
+	}
+}
+
+func TestLoginFailuresNameTheLogin(t *testing.T) {
+	t.Parallel()
+
+	for _, status := range []int{401, 403, 404, 500} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(status)
+			}))
+			t.Cleanup(srv.Close)
+			c := newTestClient(t, srv, nil)
+
+			_, err := c.JobExecutions(t.Context(), "WFAQ", "job-1")
+
+			var apiErr *Error
+			if !errors.As(err, &apiErr) || apiErr.Kind != KindLoginFailed ||
+				apiErr.Path != "/v2/authentication/login" || apiErr.StatusCode != status {
+				t.Errorf("err = %#v, want KindLoginFailed on the login path with HTTP %d", err, status)
+			}
+		})
+	}
+}
+
+func TestEchoedSecretsAreRedacted(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		if r.URL.Path == "/v2/authentication/login" {
+			fmt.Fprintf(w, `{"message": "password %s is wrong"}`, testPassword)
+			return
+		}
+		fmt.Fprintf(w, `{"message": "token %s is bad"}`, testToken)
+	}))
+	t.Cleanup(srv.Close)
+
+	_, err := newTestClient(t, srv, nil).JobExecutions(t.Context(), "WFAQ", "job-1")
+	if err == nil || strings.Contains(err.Error(), testPassword) || !strings.Contains(err.Error(), "(redacted)") {
+		t.Errorf("login error = %v, want the echoed password redacted", err)
+	}
+
+	_, err = newTestClient(t, srv, func(cfg *Config) {
+		cfg.Username, cfg.Password, cfg.BearerToken = "", "", testToken
+	}).JobExecutions(t.Context(), "WFAQ", "job-1")
+	if err == nil || strings.Contains(err.Error(), testToken) || !strings.Contains(err.Error(), "(redacted)") {
+		t.Errorf("runner error = %v, want the echoed token redacted", err)
+	}
+}

@@ -40,6 +40,9 @@ const (
 	// KindTokenRejectedAfterLogin means the Runner API answered 401 even to a
 	// token from a fresh login.
 	KindTokenRejectedAfterLogin
+	// KindLoginFailed means the login answered a status other than 2xx or
+	// 400: most often an api_url that is not the CLC v2 API.
+	KindLoginFailed
 )
 
 // Error is the error every call of this package returns. It never holds a
