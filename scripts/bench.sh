@@ -32,8 +32,8 @@ echo "==> Building the provider and peak-rss" >&2
 go build -o "$work/terraform-provider-clc" .
 go build -o "$work/peak-rss" ./scripts/peak-rss
 
-export CLC_BENCH_PROVIDER="$work/terraform-provider-clc"
-export CLC_BENCH_PEAK_RSS="$work/peak-rss"
+export BENCH_PROVIDER_BINARY="$work/terraform-provider-clc"
+export BENCH_PEAK_RSS="$work/peak-rss"
 export TF_ACC_TERRAFORM_PATH="$terraform"
 export CHECKPOINT_DISABLE=1
 # Terraform reads no CLI configuration but the benchmarks' own (which they pass

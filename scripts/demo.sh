@@ -17,6 +17,12 @@ if [[ -z "$terraform" || ! -x "$terraform" ]]; then
 	exit 1
 fi
 
+# The demo configures the provider itself: settings of the caller's shell
+# (a token, an account, a timeout) must not leak into it.
+while IFS= read -r name; do
+	unset "$name"
+done < <(compgen -e | grep '^CLC_' || true)
+
 bin="$root/bin"
 demo="$root/.demo"
 url_file="$demo/emulator.url"

@@ -61,6 +61,12 @@ type Config struct {
 	// OnRequest, when set, is called once for every request after it is
 	// recorded. It must be safe for concurrent use.
 	OnRequest func(Request)
+	// Faults script misbehaviours for the requests they match; the first
+	// fault that applies to a request wins (see Fault).
+	Faults []Fault
+	// TokenUses, when above 0, makes every issued token good for that many
+	// Runner API calls; later calls with it are answered 401.
+	TokenUses int
 	// Latency, when above zero, delays the answer to every request by this
 	// long, as a distant API would; requests wait in parallel, not in turn.
 	// A request whose client goes away stops waiting.
@@ -93,6 +99,7 @@ type Server struct {
 	password     string
 	accountAlias string
 	onRequest    func(Request)
+	faults       *faultScript
 	latency      time.Duration
 
 	mu       sync.Mutex
@@ -103,6 +110,9 @@ type Server struct {
 	listener net.Listener
 	served   chan struct{}
 	closed   bool
+
+	// transitions are the status changes not yet made, in the order given.
+	transitions []transition
 }
 
 // New checks cfg and returns a server that is ready to Start or to serve
@@ -115,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 		password:     valueOr(cfg.Password, DefaultPassword),
 		accountAlias: valueOr(cfg.AccountAlias, DefaultAccountAlias),
 		onRequest:    cfg.OnRequest,
+		faults:       newFaultScript(cfg),
 		latency:      cfg.Latency,
 		jobs:         make(map[jobKey]Job),
 		tokens:       make(map[string]struct{}),

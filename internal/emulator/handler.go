@@ -64,6 +64,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	authorized := s.authorized(r)
 	a := s.route(r, authorized)
+	fault := s.faults.next(r)
+	if fault != nil {
+		a = fault.change(a)
+	}
 
 	s.record(Request{
 		Method:     r.Method,
@@ -73,7 +77,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		Status:     a.status,
 	})
 
-	h := w.Header()
+	if fault != nil {
+		fault.serve(w, r, a)
+		return
+	}
+
+	setHeaders(w.Header(), a)
+	w.WriteHeader(a.status)
+	_, _ = w.Write(a.body) // The client may have gone; nothing to do about it.
+}
+
+// setHeaders sets the headers that go with a.
+func setHeaders(h http.Header, a answer) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(a.body)))
 	if a.allow != "" {
@@ -82,8 +97,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.bearer {
 		h.Set("WWW-Authenticate", `Bearer realm="runner-emulator"`)
 	}
-	w.WriteHeader(a.status)
-	_, _ = w.Write(a.body) // The client may have gone; nothing to do about it.
 }
 
 // route picks the endpoint from the path segments, each unescaped on its own,
@@ -111,6 +124,16 @@ func (s *Server) route(r *http.Request, authorized bool) answer {
 			return s.unauthorized(r)
 		}
 		return s.executions(r, segments[2], segments[3])
+
+	case len(segments) == 6 && segments[0] == "" && segments[1] == "jobs" &&
+		segments[4] == "executions" && segments[5] != "":
+		if r.Method != http.MethodGet {
+			return methodNotAllowed(r, http.MethodGet)
+		}
+		if !authorized {
+			return s.unauthorized(r)
+		}
+		return s.execution(segments[2], segments[3], segments[5])
 	}
 
 	return notFound(r)
@@ -138,10 +161,10 @@ func (s *Server) authorized(r *http.Request) bool {
 	}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	_, valid := s.tokens[token]
+	s.mu.Unlock()
 
-	return valid
+	return valid && (r.URL.EscapedPath() == LoginPath || s.faults.spend(token))
 }
 
 // bearerToken returns the token of an "Authorization: Bearer <token>" header.
@@ -222,9 +245,7 @@ func newToken() (string, error) {
 
 // executions answers GET /jobs/{accountAlias}/{jobId}/executions.
 func (s *Server) executions(r *http.Request, alias, id string) answer {
-	s.mu.Lock()
-	job, found := s.jobs[jobKey{alias: alias, id: id}]
-	s.mu.Unlock()
+	job, found := s.currentJob(jobKey{alias: alias, id: id})
 	if !found {
 		return message(http.StatusNotFound,
 			fmt.Sprintf("Job %s not found in account %s", id, alias))

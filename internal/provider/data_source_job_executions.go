@@ -38,6 +38,14 @@ type jobExecutionsModel struct {
 	JobID        types.String `tfsdk:"job_id"`
 	AccountAlias types.String `tfsdk:"account_alias"`
 	Executions   types.List   `tfsdk:"executions"`
+
+	ExitStatuses      types.Set               `tfsdk:"exit_statuses"`
+	StartedAfter      types.String            `tfsdk:"started_after"`
+	StartedBefore     types.String            `tfsdk:"started_before"`
+	MostRecent        types.Int64             `tfsdk:"most_recent"`
+	Latest            types.Object            `tfsdk:"latest"`
+	StatusCounts      types.Map               `tfsdk:"status_counts"`
+	WaitForCompletion *waitForCompletionModel `tfsdk:"wait_for_completion"`
 }
 
 func (d *jobExecutionsDataSource) Metadata(
@@ -50,9 +58,10 @@ func (d *jobExecutionsDataSource) Schema(
 	_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse,
 ) {
 	resp.Schema = schema.Schema{
-		Description: fmt.Sprintf("Reads every execution of one Runner job, newest first, with the "+
-			"per-host results of each Ansible playbook run. A read that returns more than %d "+
-			"executions succeeds with a warning.", largeReadThreshold),
+		Description: fmt.Sprintf("Reads the executions of one Runner job, newest first, with the "+
+			"per-host results of each Ansible playbook run; optionally only those that match "+
+			"filters, and optionally waiting until the newest has finished. A read that keeps more "+
+			"than %d executions succeeds with a warning.", largeReadThreshold),
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Description: "`<account_alias>/<job_id>`.",
@@ -71,11 +80,58 @@ func (d *jobExecutionsDataSource) Schema(
 				Validators: []validator.String{pathSegmentValidator{}},
 			},
 			"executions": schema.ListNestedAttribute{
-				Description: "The job's executions, newest first by start time (executions without a " +
-					"start time first; ties by id). Empty when the job has never run.",
+				Description: "The job's executions that pass the filters, newest first by start time " +
+					"(executions without a start time first; ties by id). Empty when the job has never " +
+					"run or no execution passes.",
 				Computed:     true,
 				NestedObject: schema.NestedAttributeObject{Attributes: executionAttributes()},
 			},
+			"exit_statuses": schema.SetAttribute{
+				Description: "Keep only the executions whose `exit_status` is one of these, matched " +
+					"exactly, such as `[\"SUCCESS\", \"FAILURE\"]`. Executions without an exit " +
+					"status never match.",
+				Optional:    true,
+				ElementType: types.StringType,
+				Validators: []validator.Set{exitStatusesValidator{
+					"must hold at least one exit status, each in upper case, such as SUCCESS",
+				}},
+			},
+			"started_after": schema.StringAttribute{
+				Description: "Keep only the executions that started at or after this RFC 3339 time, " +
+					"such as `2026-01-02T15:04:05Z`. Executions that have not started yet are kept: " +
+					"they will start later than any time that has passed.",
+				Optional:   true,
+				Validators: []validator.String{rfc3339Time},
+			},
+			"started_before": schema.StringAttribute{
+				Description: "Keep only the executions that started before this RFC 3339 time. " +
+					"Executions that have not started yet are left out. Must be later than " +
+					"`started_after`.",
+				Optional:   true,
+				Validators: []validator.String{rfc3339Time},
+			},
+			"most_recent": schema.Int64Attribute{
+				Description: "Keep at most this many executions (1 or more): the newest of those " +
+					"that pass the other filters.",
+				Optional:   true,
+				Validators: []validator.Int64{mostRecentValidator{"must be at least 1"}},
+			},
+			"latest": schema.SingleNestedAttribute{
+				Description: "The newest execution that passes the filters, the same as " +
+					"`executions[0]`; null when there is none.",
+				Computed:   true,
+				Attributes: executionAttributes(),
+			},
+			"status_counts": schema.MapAttribute{
+				Description: "How many of `executions` (after the filters) have each `exit_status`, " +
+					"keyed by status; only statuses that occur are present, so read one with " +
+					"`lookup(status_counts, \"FAILURE\", 0)`. Executions without an exit status are " +
+					"not counted.",
+				Computed:    true,
+				ElementType: types.Int64Type,
+			},
+			"wait_for_completion": waitForCompletionAttribute("the newest execution that passes " +
+				"the filters"),
 		},
 	}
 }
@@ -155,18 +211,9 @@ func countAttribute(description string) schema.Int64Attribute {
 func (d *jobExecutionsDataSource) Configure(
 	_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse,
 ) {
-	if req.ProviderData == nil {
-		return
+	if data := dataSourceData(req, resp); data != nil {
+		d.data = data
 	}
-
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data",
-			fmt.Sprintf("The data source expected *providerData but got %T. This is a bug in the "+
-				"provider; please report it.", req.ProviderData))
-		return
-	}
-	d.data = data
 }
 
 func (d *jobExecutionsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -175,50 +222,61 @@ func (d *jobExecutionsDataSource) Read(ctx context.Context, req datasource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if d.data == nil {
-		resp.Diagnostics.AddError("Provider Not Configured",
-			"The clc provider was not configured before the data source was read. This is a bug in "+
-				"the provider; please report it.")
-		return
-	}
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, d.data.secrets...)
-	ctx = tflog.MaskMessageStrings(ctx, d.data.secrets...)
 
 	jobID := config.JobID.ValueString()
-	alias := config.AccountAlias.ValueString()
-	if alias == "" {
-		var err error
-		alias, err = d.data.client.AccountAlias(ctx)
-		if err != nil {
-			addAPIError(&resp.Diagnostics, err, "", jobID)
-			return
-		}
-	}
-	ctx = tflog.SetField(ctx, "account_alias", alias)
-	ctx = tflog.SetField(ctx, "job_id", jobID)
-
-	tflog.Debug(ctx, "Reading job executions")
-	executions, err := d.data.client.JobExecutions(ctx, alias, jobID)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, err, alias, jobID)
+	ctx, alias, ok := d.data.startRead(ctx, &resp.Diagnostics, config.AccountAlias, jobID)
+	if !ok {
 		return
 	}
-	tflog.Debug(ctx, "Read job executions", map[string]any{"count": len(executions)})
-	if len(executions) > largeReadThreshold {
-		resp.Diagnostics.AddWarning("Large Number of Job Executions",
-			fmt.Sprintf("The job %q in account %q has %d executions, more than %d. Every plan reads "+
-				"them all and keeps them in the state, which slows plans down and enlarges the state. "+
-				"If only recent runs matter, narrow the read with a filter on the data source, or "+
-				"shorten the job's execution TTL in the Runner service so that old executions expire.",
-				jobID, alias, len(executions), largeReadThreshold))
+
+	filter, diags := newExecutionFilter(ctx, &config)
+	resp.Diagnostics.Append(diags...)
+	wait, diags := newWaitSettings(config.WaitForCompletion)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 
-	state := jobExecutionsModel{
-		ID:           types.StringValue(alias + "/" + jobID),
-		JobID:        config.JobID,
-		AccountAlias: types.StringValue(alias),
-		Executions:   types.ListNull(executionType),
+	read := func(ctx context.Context) ([]runner.Execution, error) {
+		tflog.Debug(ctx, "Reading job executions")
+		all, err := d.data.client.JobExecutions(ctx, alias, jobID)
+		if err != nil {
+			return nil, err
+		}
+		kept := filter.apply(all)
+		tflog.Debug(ctx, "Read job executions", map[string]any{"count": len(all), "kept": len(kept)})
+		return kept, nil
 	}
+	executions, err := pollUntilFinished(ctx, wait, read)
+	if err != nil {
+		if !addWaitError(&resp.Diagnostics, err) {
+			addAPIError(&resp.Diagnostics, err, alias, jobID)
+		}
+		return
+	}
+	if len(executions) > largeReadThreshold {
+		resp.Diagnostics.AddWarning("Large Number of Job Executions",
+			fmt.Sprintf("The job %q in account %q has %d executions that match, more than %d. Every "+
+				"plan reads them all and keeps them in the state, which slows plans down and "+
+				"enlarges the state. If only recent runs matter, narrow the read with the data "+
+				"source's filters, or shorten the job's execution TTL in the Runner service so that "+
+				"old executions expire.", jobID, alias, len(executions), largeReadThreshold))
+	}
+
+	latest, diags := latestObject(executions)
+	resp.Diagnostics.Append(diags...)
+	counts, diags := statusCounts(executions)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	state := config
+	state.ID = types.StringValue(alias + "/" + jobID)
+	state.AccountAlias = types.StringValue(alias)
+	state.Executions = types.ListNull(executionType)
+	state.Latest = latest
+	state.StatusCounts = counts
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -292,8 +350,12 @@ func (pathSegmentValidator) ValidateString(
 	value := req.ConfigValue.ValueString()
 	if err := runner.CheckPathSegment(value); err != nil {
 		title, example := "Job ID", "the job's id, such as d2b66469-5767-4426-9da0-efcebf82c7aa"
-		if req.Path.Equal(path.Root("account_alias")) {
+		switch {
+		case req.Path.Equal(path.Root("account_alias")):
 			title, example = "Account Alias", "the account's short code, such as WFAQ"
+		case req.Path.Equal(path.Root("execution_id")):
+			title, example = "Execution ID",
+				"the execution's id, such as ba7e6f6a-2673-4580-a297-8d7e44483bd7"
 		}
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+title,
 			fmt.Sprintf("The value %q cannot be used: %s. Set it to %s.", value, err, example))

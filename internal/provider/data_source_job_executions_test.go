@@ -36,6 +36,15 @@ data "clc_job_executions" "test" {
 
 // expect checks one attribute path of data.clc_job_executions.test.
 func expect(check knownvalue.Check, attribute string, steps ...any) statecheck.StateCheck {
+	return expectAt("data.clc_job_executions.test", check, attribute, steps...)
+}
+
+// expectAt checks one attribute path of the resource or data source at
+// address: attribute, then a map key for each string step and a list index
+// for each int step.
+func expectAt(
+	address string, check knownvalue.Check, attribute string, steps ...any,
+) statecheck.StateCheck {
 	p := tfjsonpath.New(attribute)
 	for _, s := range steps {
 		switch s := s.(type) {
@@ -46,7 +55,7 @@ func expect(check knownvalue.Check, attribute string, steps ...any) statecheck.S
 		}
 	}
 
-	return statecheck.ExpectKnownValue("data.clc_job_executions.test", p, check)
+	return statecheck.ExpectKnownValue(address, p, check)
 }
 
 // hostCounts is the knownvalue check of one host's recap.
@@ -293,18 +302,12 @@ func checkPageRequests(e *emulator.Server, jobID string, pages int) error {
 // instance per command, and each instance must log in exactly once.
 func TestAccJobExecutions_oneLoginPerProvider(t *testing.T) {
 	e := startEmulator(t)
-	const readers = 12
-
-	var config strings.Builder
-	config.WriteString(providerConfig(e))
-	for i := range readers {
-		fmt.Fprintf(&config, "data \"clc_job_executions\" \"r%d\" {\n  job_id = %q\n}\n", i, apiPageJob)
-	}
+	const reads = 12
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: config.String(),
+			Config: readers(e, reads),
 			Check: func(*terraform.State) error {
 				// Split the requests at each login: every provider instance
 				// logs in once, then reads all twelve jobs with that token.
@@ -319,10 +322,10 @@ func TestAccJobExecutions_oneLoginPerProvider(t *testing.T) {
 						groups[len(groups)-1]++
 					}
 				}
-				for i, reads := range groups {
-					if reads != readers {
+				for i, n := range groups {
+					if n != reads {
 						return fmt.Errorf("login %d was followed by %d reads, want %d (groups %v)",
-							i+1, reads, readers, groups)
+							i+1, n, reads, groups)
 					}
 				}
 				return nil
@@ -398,7 +401,8 @@ provider "clc" {
 }
 data "clc_job_executions" "test" { job_id = %q }
 `, e.URL(), e.URL(), apiPageJob),
-			want: []string{"Bearer Token Rejected", "401 Unauthorized"},
+			want: []string{"Bearer Token Rejected", "401 Unauthorized", "configured bearer_token is expired",
+				"POST /v2/authentication/login"},
 		},
 		{
 			name:   "relative job id",

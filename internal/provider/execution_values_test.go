@@ -16,17 +16,14 @@ import (
 	"github.com/clc-tf/terraform-provider-clc/internal/runner"
 )
 
-// readJob runs the data source's Read for jobID in account WFAQ through
-// client, as the framework does, and returns the response.
-func readJob(
-	ctx context.Context, t testing.TB, client *runner.Client, jobID string,
-) *datasource.ReadResponse {
+// readRequest returns what the framework passes to the Read of
+// clc_job_executions for a configuration that sets job_id alone.
+func readRequest(t testing.TB, jobID string) (datasource.ReadRequest, *datasource.ReadResponse) {
 	t.Helper()
-	d := &jobExecutionsDataSource{data: &providerData{client: client}}
 
 	var schemaResp datasource.SchemaResponse
-	d.Schema(ctx, datasource.SchemaRequest{}, &schemaResp)
-	objectType, ok := schemaResp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	(&jobExecutionsDataSource{}).Schema(t.Context(), datasource.SchemaRequest{}, &schemaResp)
+	objectType, ok := schemaResp.Schema.Type().TerraformType(t.Context()).(tftypes.Object)
 	if !ok {
 		t.Fatal("the data source schema is not an object")
 	}
@@ -35,12 +32,21 @@ func readJob(
 		values[name] = tftypes.NewValue(typ, nil)
 	}
 	values["job_id"] = tftypes.NewValue(tftypes.String, jobID)
-	values["account_alias"] = tftypes.NewValue(tftypes.String, emulator.DefaultAccountAlias)
 	config := tftypes.NewValue(objectType, values)
 
-	resp := &datasource.ReadResponse{State: tfsdk.State{Schema: schemaResp.Schema, Raw: config.Copy()}}
-	req := datasource.ReadRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: config}}
-	d.Read(ctx, req, resp)
+	return datasource.ReadRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: config}},
+		&datasource.ReadResponse{State: tfsdk.State{Schema: schemaResp.Schema, Raw: config.Copy()}}
+}
+
+// readJob runs the data source's Read for jobID through client and returns
+// the response.
+func readJob(
+	ctx context.Context, t testing.TB, client *runner.Client, jobID string,
+) *datasource.ReadResponse {
+	t.Helper()
+
+	req, resp := readRequest(t, jobID)
+	(&jobExecutionsDataSource{data: &providerData{client: client}}).Read(ctx, req, resp)
 
 	return resp
 }
@@ -118,7 +124,7 @@ func TestReadWarnsAboveTheThreshold(t *testing.T) {
 		t.Fatalf("diagnostics = %v, want one warning", resp.Diagnostics)
 	}
 	warning := resp.Diagnostics[0]
-	wantDetail := fmt.Sprintf(`job %q in account "WFAQ" has %d executions, more than %d`,
+	wantDetail := fmt.Sprintf(`job %q in account "WFAQ" has %d executions that match, more than %d`,
 		over, largeReadThreshold+1, largeReadThreshold)
 	if warning.Summary() != "Large Number of Job Executions" ||
 		!strings.Contains(warning.Detail(), wantDetail) || !strings.Contains(warning.Detail(), "filter") {

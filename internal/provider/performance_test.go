@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -139,10 +139,7 @@ func BenchmarkDecodeMap(b *testing.B) {
 // Go struct model of the data source, for the framework's reflection.
 type (
 	reflectedState struct {
-		ID           string               `tfsdk:"id"`
-		JobID        string               `tfsdk:"job_id"`
-		AccountAlias string               `tfsdk:"account_alias"`
-		Executions   []reflectedExecution `tfsdk:"executions"`
+		Executions []reflectedExecution `tfsdk:"executions"`
 	}
 	reflectedExecution struct {
 		ID           string                    `tfsdk:"id"`
@@ -181,7 +178,7 @@ func reflectedModel(executions []runner.Execution) reflectedState {
 		return &s
 	}
 
-	model := reflectedState{ID: "WFAQ/decode", JobID: "decode", AccountAlias: "WFAQ"}
+	var model reflectedState
 	model.Executions = make([]reflectedExecution, len(executions))
 	for i := range executions {
 		e := &executions[i]
@@ -213,24 +210,27 @@ func reflectedModel(executions []runner.Execution) reflectedState {
 // BenchmarkStateSet compares three ways of putting decoded executions into
 // the state: the framework's reflection over a Go struct model, framework
 // attr values (executionObject) set through the model, and the Terraform
-// values of valueEncoder, which Read uses.
+// values of valueEncoder, which Read uses. The state holds the executions
+// attribute alone, so that the data source's other attributes do not count.
 func BenchmarkStateSet(b *testing.B) {
 	executions, err := runner.DecodeExecutions(benchPayload(b, false))
 	if err != nil {
 		b.Fatal(err)
 	}
-	var schemaResp datasource.SchemaResponse
-	(&jobExecutionsDataSource{}).Schema(b.Context(), datasource.SchemaRequest{}, &schemaResp)
+	stateSchema := schema.Schema{Attributes: map[string]schema.Attribute{
+		"executions": schema.ListNestedAttribute{
+			Computed:     true,
+			NestedObject: schema.NestedAttributeObject{Attributes: executionAttributes()},
+		},
+	}}
 	newState := func() tfsdk.State {
 		return tfsdk.State{
-			Schema: schemaResp.Schema,
-			Raw:    tftypes.NewValue(schemaResp.Schema.Type().TerraformType(b.Context()), nil),
+			Schema: stateSchema,
+			Raw:    tftypes.NewValue(stateSchema.Type().TerraformType(b.Context()), nil),
 		}
 	}
-	model := jobExecutionsModel{
-		ID:           types.StringValue("WFAQ/decode"),
-		JobID:        types.StringValue("decode"),
-		AccountAlias: types.StringValue("WFAQ"),
+	var model struct {
+		Executions types.List `tfsdk:"executions"`
 	}
 
 	b.Run("terraform-values", func(b *testing.B) {
@@ -344,15 +344,15 @@ func milliseconds(d time.Duration) float64 {
 }
 
 // BenchmarkPlan runs `terraform plan` through the real CLI against the
-// emulator, with the provider binary named by CLC_BENCH_PROVIDER: case 3 with
+// emulator, with the provider binary named by BENCH_PROVIDER_BINARY: case 3 with
 // 1 and with 25 data sources, each reading a job of planExecutions, and case
 // 4 with one data source reading pagedExecutions. It counts the requests the
-// emulator receives and, when CLC_BENCH_PEAK_RSS names scripts/peak-rss,
+// emulator receives and, when BENCH_PEAK_RSS names scripts/peak-rss,
 // reports the provider process's peak RSS.
 func BenchmarkPlan(b *testing.B) {
-	provider := os.Getenv("CLC_BENCH_PROVIDER")
+	provider := os.Getenv("BENCH_PROVIDER_BINARY")
 	if provider == "" {
-		b.Skip("CLC_BENCH_PROVIDER must name a built provider; make bench sets it")
+		b.Skip("BENCH_PROVIDER_BINARY must name a built provider; make bench sets it")
 	}
 	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if terraform == "" {
@@ -419,7 +419,7 @@ func newPlanRun(
 	// that starts the built provider, through peak-rss when there is one.
 	pluginDir := filepath.Join(dir, "plugins")
 	command := strconv.Quote(provider) + ` "$@"`
-	if peakRSS := os.Getenv("CLC_BENCH_PEAK_RSS"); peakRSS != "" {
+	if peakRSS := os.Getenv("BENCH_PEAK_RSS"); peakRSS != "" {
 		p.rssFile = filepath.Join(dir, "peak-rss")
 		command = strconv.Quote(peakRSS) + " -o " + strconv.Quote(p.rssFile) + " -- " + command
 	}

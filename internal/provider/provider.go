@@ -1,5 +1,6 @@
 // Package provider maps between Terraform and the Runner API client: the
-// provider configuration and the clc_job_executions data source.
+// provider configuration and the clc_job_executions and clc_job_execution
+// data sources.
 package provider
 
 import (
@@ -43,6 +44,12 @@ type providerModel struct {
 	APIURL         types.String `tfsdk:"api_url"`
 	RunnerURL      types.String `tfsdk:"runner_url"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
+
+	MaxRetries         types.Int64  `tfsdk:"max_retries"`
+	MaxResponseBytes   types.Int64  `tfsdk:"max_response_bytes"`
+	CACertPEM          types.String `tfsdk:"ca_cert_pem"`
+	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+	AllowInsecureHTTP  types.Bool   `tfsdk:"allow_insecure_http"`
 
 	MaxParallelRequests types.Int64 `tfsdk:"max_parallel_requests"`
 }
@@ -97,8 +104,44 @@ func (p *clcProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Optional: true,
 			},
 			"request_timeout": schema.StringAttribute{
-				Description: "How long one HTTP request may take, as a duration such as `30s` or `2m`. " +
-					"Environment variable: `CLC_REQUEST_TIMEOUT`. Default: `30s`.",
+				Description: "How long one attempt of an HTTP request may take, answer included, as a " +
+					"duration such as `30s` or `2m`; an attempt that runs out of time is retried like " +
+					"a broken connection. Environment variable: `CLC_REQUEST_TIMEOUT`. Default: `30s`.",
+				Optional: true,
+			},
+			"max_retries": schema.Int64Attribute{
+				Description: "How many times a failed request is tried again, from 0 to 20: after a " +
+					"connection error, a timeout, an answer cut off halfway, or HTTP 429, 502, 503 or " +
+					"504. The wait between tries doubles from about a second, with random jitter, up " +
+					"to 30 seconds, or is what the API's `Retry-After` asks for (up to two minutes). " +
+					"Other answers are never retried. Environment variable: `CLC_MAX_RETRIES`. " +
+					"Default: `4`.",
+				Optional: true,
+			},
+			"max_response_bytes": schema.Int64Attribute{
+				Description: "Largest answer, in bytes, the provider reads from the API; a larger one " +
+					"is refused with an error. Environment variable: `CLC_MAX_RESPONSE_BYTES`. " +
+					"Default: `67108864` (64 MiB).",
+				Optional: true,
+			},
+			"ca_cert_pem": schema.StringAttribute{
+				Description: "PEM-encoded certificates of the authorities that sign the API's TLS " +
+					"certificates, trusted instead of the system's. Conflicts with " +
+					"`insecure_skip_verify`. Environment variable: `CLC_CA_CERT_PEM`.",
+				Optional: true,
+			},
+			"insecure_skip_verify": schema.BoolAttribute{
+				Description: "Accept any TLS certificate from the API, without verification. Only " +
+					"for tests: anyone on the network path could read the credentials. The provider " +
+					"warns when it is on. Environment variable: `CLC_INSECURE_SKIP_VERIFY`. Default: " +
+					"`false`.",
+				Optional: true,
+			},
+			"allow_insecure_http": schema.BoolAttribute{
+				Description: "Allow `api_url` and `runner_url` to use plain `http://` to a host " +
+					"that is not loopback, which sends the password and tokens unencrypted. Plain " +
+					"`http://` to `127.0.0.1`, `::1` or `localhost` is always allowed. Environment " +
+					"variable: `CLC_ALLOW_INSECURE_HTTP`. Default: `false`.",
 				Optional: true,
 			},
 			"max_parallel_requests": schema.Int64Attribute{
@@ -154,7 +197,10 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	for name, value := range map[string]attr.Value{
 		"username": config.Username, "password": config.Password, "bearer_token": config.BearerToken,
 		"account_alias": config.AccountAlias, "api_url": config.APIURL, "runner_url": config.RunnerURL,
-		"request_timeout": config.RequestTimeout, "max_parallel_requests": config.MaxParallelRequests,
+		"request_timeout": config.RequestTimeout, "max_retries": config.MaxRetries,
+		"max_response_bytes": config.MaxResponseBytes, "ca_cert_pem": config.CACertPEM,
+		"insecure_skip_verify": config.InsecureSkipVerify, "allow_insecure_http": config.AllowInsecureHTTP,
+		"max_parallel_requests": config.MaxParallelRequests,
 	} {
 		if value.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown Provider Attribute",
@@ -176,7 +222,13 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	runnerURL := resolve("runner_url", config.RunnerURL, "CLC_RUNNER_URL")
 	timeout := resolve("request_timeout", config.RequestTimeout, "CLC_REQUEST_TIMEOUT")
 
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, nonEmpty(password.value, token.value)...)
+	// Credentials come as a set: username and password in the configuration
+	// are not overridden by a token from the environment.
+	if token.source != "the provider configuration" && (!config.Username.IsNull() || !config.Password.IsNull()) {
+		token = setting{attribute: token.attribute, envVars: token.envVars}
+	}
+
+	ctx = maskSecrets(ctx, nonEmpty(password.value, token.value))
 
 	if token.value == "" && (username.value == "" || password.value == "") {
 		resp.Diagnostics.AddError("Missing CLC Credentials",
@@ -192,6 +244,12 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		}
 	}
 	for _, u := range []setting{apiURL, runnerURL} {
+		if u.value == "" && u.source != "" {
+			resp.Diagnostics.AddAttributeError(path.Root(u.attribute), "Invalid URL",
+				fmt.Sprintf("The %s is empty. Remove it to use %s or the default, or set it to a "+
+					"base URL such as https://api.example.com.", u.describe(), u.envVars[0]))
+			continue
+		}
 		if u.value == "" {
 			continue
 		}
@@ -212,6 +270,7 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		}
 		requestTimeout = d
 	}
+	transport := resolveTransport(&resp.Diagnostics, &config, apiURL, runnerURL)
 	parallel := resolveParallelism(config.MaxParallelRequests, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -228,6 +287,12 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		UserAgent:      fmt.Sprintf("terraform-provider-clc/%s (+terraform %s)", p.version, req.TerraformVersion),
 		Logger:         tflogLogger{},
 
+		MaxRetries:         transport.maxRetries,
+		MaxResponseBytes:   transport.maxResponseBytes,
+		CACertPEM:          transport.caCertPEM,
+		InsecureSkipVerify: transport.insecureSkipVerify,
+		AllowInsecureHTTP:  transport.allowInsecureHTTP,
+
 		MaxParallelRequests: parallel,
 	})
 	if err != nil {
@@ -239,7 +304,9 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	tflog.Debug(ctx, "Configured the CLC provider", map[string]any{
 		"api_url": apiURL.value, "runner_url": runnerURL.value, "account_alias": alias.value,
 		"uses_bearer_token": token.value != "", "request_timeout": requestTimeout.String(),
-		"max_parallel_requests": parallel,
+		"max_retries": transport.maxRetries, "max_response_bytes": transport.maxResponseBytes,
+		"has_ca_cert_pem": transport.caCertPEM != "", "insecure_skip_verify": transport.insecureSkipVerify,
+		"allow_insecure_http": transport.allowInsecureHTTP, "max_parallel_requests": parallel,
 	})
 
 	data := &providerData{client: client, secrets: nonEmpty(password.value, token.value)}
@@ -286,6 +353,7 @@ func nonEmpty(values ...string) []string {
 func (p *clcProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		newJobExecutionsDataSource,
+		newJobExecutionDataSource,
 	}
 }
 

@@ -1,7 +1,7 @@
 package provider
 
 import (
-	"math/big"
+	"maps"
 	"strings"
 	"testing"
 
@@ -13,9 +13,25 @@ import (
 )
 
 // configure runs the provider's Configure with the given attributes set in
-// the configuration (a nil value is unknown; a number is given in decimal)
-// and the rest null.
+// the configuration (a nil value is unknown) and the rest null.
 func configure(t *testing.T, attributes map[string]*string) *provider.ConfigureResponse {
+	t.Helper()
+
+	values := map[string]tftypes.Value{}
+	for name, v := range attributes {
+		if v == nil {
+			values[name] = tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+		} else {
+			values[name] = tftypes.NewValue(tftypes.String, *v)
+		}
+	}
+
+	return configureValues(t, values)
+}
+
+// configureValues runs the provider's Configure with the given attributes
+// set in the configuration and the rest null.
+func configureValues(t *testing.T, attributes map[string]tftypes.Value) *provider.ConfigureResponse {
 	t.Helper()
 	ctx := t.Context()
 	p := New("test")()
@@ -28,24 +44,10 @@ func configure(t *testing.T, attributes map[string]*string) *provider.ConfigureR
 	}
 
 	values := map[string]tftypes.Value{}
-	for name, typ := range objectType.AttributeTypes {
-		values[name] = tftypes.NewValue(typ, nil)
+	for name, attributeType := range objectType.AttributeTypes {
+		values[name] = tftypes.NewValue(attributeType, nil)
 	}
-	for name, v := range attributes {
-		typ := objectType.AttributeTypes[name]
-		switch {
-		case v == nil:
-			values[name] = tftypes.NewValue(typ, tftypes.UnknownValue)
-		case typ.Is(tftypes.Number):
-			n, ok := new(big.Float).SetString(*v)
-			if !ok {
-				t.Fatalf("%s = %q is not a number", name, *v)
-			}
-			values[name] = tftypes.NewValue(typ, n)
-		default:
-			values[name] = tftypes.NewValue(typ, *v)
-		}
-	}
+	maps.Copy(values, attributes)
 
 	resp := &provider.ConfigureResponse{}
 	p.Configure(ctx, provider.ConfigureRequest{
@@ -61,7 +63,9 @@ func ptr(s string) *string { return &s }
 func clearEnv(t *testing.T) {
 	for _, name := range []string{
 		"CLC_USERNAME", "CLC_PASSWORD", "CLC_BEARER_TOKEN", "CLC_ACCOUNT_ALIAS", "CLC_ACCOUNT",
-		"CLC_API_URL", "CLC_RUNNER_URL", "CLC_REQUEST_TIMEOUT", "CLC_MAX_PARALLEL_REQUESTS",
+		"CLC_API_URL", "CLC_RUNNER_URL", "CLC_REQUEST_TIMEOUT", "CLC_MAX_RETRIES",
+		"CLC_MAX_RESPONSE_BYTES", "CLC_CA_CERT_PEM", "CLC_INSECURE_SKIP_VERIFY", "CLC_ALLOW_INSECURE_HTTP",
+		"CLC_MAX_PARALLEL_REQUESTS",
 	} {
 		t.Setenv(name, "")
 	}
@@ -115,36 +119,16 @@ func TestConfigureDiagnostics(t *testing.T) {
 			wantErrors: []string{"Invalid URL", "must start with https://"},
 		},
 		{
+			name:       "empty runner URL in the configuration",
+			config:     map[string]*string{"bearer_token": ptr("t"), "runner_url": ptr("")},
+			env:        map[string]string{"CLC_RUNNER_URL": "http://127.0.0.1:9"},
+			wantErrors: []string{"Invalid URL", "runner_url (from the provider configuration) is empty"},
+		},
+		{
 			name:       "bad account alias from the environment",
 			config:     map[string]*string{"bearer_token": ptr("t")},
 			env:        map[string]string{"CLC_ACCOUNT_ALIAS": ".."},
 			wantErrors: []string{"Invalid Account Alias", "environment variable CLC_ACCOUNT_ALIAS"},
-		},
-		{
-			name:   "parallel requests from the configuration win over the environment",
-			config: map[string]*string{"bearer_token": ptr("t"), "max_parallel_requests": ptr("32")},
-			env:    map[string]string{"CLC_MAX_PARALLEL_REQUESTS": "many"},
-		},
-		{
-			name:   "parallel requests from the environment",
-			config: map[string]*string{"bearer_token": ptr("t")},
-			env:    map[string]string{"CLC_MAX_PARALLEL_REQUESTS": "1"},
-		},
-		{
-			name:       "parallel requests out of range",
-			config:     map[string]*string{"bearer_token": ptr("t"), "max_parallel_requests": ptr("0")},
-			wantErrors: []string{"Invalid Max Parallel Requests", `configuration) is "0", which is not`},
-		},
-		{
-			name:       "parallel requests not a number in the environment",
-			config:     map[string]*string{"bearer_token": ptr("t")},
-			env:        map[string]string{"CLC_MAX_PARALLEL_REQUESTS": "many"},
-			wantErrors: []string{"Invalid Max Parallel Requests", "CLC_MAX_PARALLEL_REQUESTS) is \"many\""},
-		},
-		{
-			name:       "parallel requests unknown at plan time",
-			config:     map[string]*string{"bearer_token": ptr("t"), "max_parallel_requests": nil},
-			wantErrors: []string{"Unknown Provider Attribute", `"max_parallel_requests" depends`},
 		},
 	}
 
@@ -190,6 +174,9 @@ func TestConfigurationWinsOverEnvironment(t *testing.T) {
 	t.Setenv("CLC_API_URL", "http://127.0.0.1:9") // nothing listens there
 	t.Setenv("CLC_ACCOUNT_ALIAS", "ENVA")
 	t.Setenv("CLC_ACCOUNT", "ENVB")
+	// Username and password in the configuration: a token from the
+	// environment must not replace them.
+	t.Setenv("CLC_BEARER_TOKEN", "stale-token")
 
 	resp := configure(t, map[string]*string{
 		"username": ptr(emulator.DefaultUsername), "password": ptr(emulator.DefaultPassword),

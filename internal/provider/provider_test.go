@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -26,6 +27,17 @@ func TestMain(m *testing.M) {
 	if err := os.Setenv("CHECKPOINT_DISABLE", "1"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+
+	// Every test configures the provider itself; the shell's CLC_* settings
+	// (a token, an account, a timeout) must not change what it reads.
+	for _, entry := range os.Environ() {
+		if name, _, _ := strings.Cut(entry, "="); strings.HasPrefix(name, "CLC_") {
+			if err := os.Unsetenv(name); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}
 	}
 
 	if os.Getenv("TF_ACC") != "" && os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
@@ -52,22 +64,36 @@ func TestMain(m *testing.M) {
 func startEmulator(t *testing.T, jobs ...emulator.Job) *emulator.Server {
 	t.Helper()
 
-	all, err := emulator.Fixtures()
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	return emulator.StartForTest(t, emulator.Config{Jobs: append(all, jobs...)})
+	return startEmulatorWith(t, emulator.Config{}, jobs...)
 }
 
 // providerConfig is a provider block that logs in to the emulator.
 func providerConfig(e *emulator.Server) string {
+	return loginBlock(e.URL())
+}
+
+// loginBlock is a provider block that logs in as the emulator's default user
+// at url, for both APIs, with extra arguments.
+func loginBlock(url string, extra ...string) string {
 	return fmt.Sprintf(`
 provider "clc" {
   api_url    = %q
   runner_url = %q
   username   = %q
   password   = %q
+  %s
 }
-`, e.URL(), e.URL(), emulator.DefaultUsername, emulator.DefaultPassword)
+`, url, url, emulator.DefaultUsername, emulator.DefaultPassword, strings.Join(extra, "\n  "))
+}
+
+// readers is a provider block for the emulator and n data sources that each
+// read apiPageJob.
+func readers(e *emulator.Server, n int) string {
+	var config strings.Builder
+	config.WriteString(providerConfig(e))
+	for i := range n {
+		fmt.Fprintf(&config, "data \"clc_job_executions\" \"r%d\" {\n  job_id = %q\n}\n", i, apiPageJob)
+	}
+
+	return config.String()
 }

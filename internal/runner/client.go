@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // Defaults used when a Config field is left empty.
@@ -25,6 +27,9 @@ const (
 	DefaultRequestTimeout   = 30 * time.Second
 	DefaultPageSize         = 100
 	DefaultMaxResponseBytes = 64 << 20
+	DefaultMaxRetries       = 4
+	DefaultFirstRetryWait   = time.Second
+	DefaultLongestRetryWait = 30 * time.Second
 )
 
 // Config holds what a Client needs. Either BearerToken, or Username and
@@ -45,8 +50,26 @@ type Config struct {
 	MaxResponseBytes int64         // larger answers are refused
 	UserAgent        string
 
-	// HTTPClient replaces the default client (a clone of
-	// http.DefaultTransport, so proxy variables keep working).
+	// MaxRetries is how many times a failed attempt is repeated: after a
+	// connection error, a timeout, or HTTP 429, 502, 503 or 504. 0 means none.
+	MaxRetries int
+	// FirstRetryWait and LongestRetryWait bound the wait before a retry when the
+	// API sends no Retry-After; zero means the defaults.
+	FirstRetryWait   time.Duration
+	LongestRetryWait time.Duration
+
+	// CACertPEM, when set, holds the only certificates trusted as roots.
+	CACertPEM string
+	// InsecureSkipVerify turns off the check of the server's certificate.
+	InsecureSkipVerify bool
+	// AllowInsecureHTTP lets credentials and tokens go over plain http:// to
+	// a host that is not loopback.
+	AllowInsecureHTTP bool
+
+	// HTTPClient replaces the default client, which uses a clone of
+	// http.DefaultTransport with the TLS options above and the proxy
+	// environment variables. RequestTimeout and the TLS options are not
+	// applied to a client given here.
 	HTTPClient *http.Client
 	// Logger receives the client's log lines; nil discards them.
 	Logger Logger
@@ -81,6 +104,7 @@ type Client struct {
 	alias     string
 
 	httpClient       *http.Client
+	retry            *retryablehttp.Client
 	userAgent        string
 	pageSize         int
 	maxResponseBytes int64
@@ -89,6 +113,13 @@ type Client struct {
 	// loginSlot lets one caller log in at a time; the others wait for its
 	// session instead of logging in again.
 	loginSlot chan struct{}
+	// rejected keeps the login's refusal of the username and password, so
+	// that they are sent only once. Read and written holding loginSlot.
+	rejected error
+
+	// fixedToken is true when the token was configured rather than issued
+	// by a login, so a rejected token cannot be replaced.
+	fixedToken bool
 
 	mu      sync.Mutex
 	session *Session
@@ -112,6 +143,16 @@ func New(cfg Config) (*Client, error) {
 	if cfg.PageSize < 0 || cfg.PageSize > 100 {
 		return nil, fmt.Errorf("page size %d is out of range: it must be from 1 to 100", cfg.PageSize)
 	}
+	if cfg.MaxRetries < 0 {
+		return nil, fmt.Errorf("max retries %d is negative", cfg.MaxRetries)
+	}
+	if !cfg.AllowInsecureHTTP {
+		for _, u := range []*url.URL{apiURL, runnerURL} {
+			if sendsSecretsInClear(u) {
+				return nil, fmt.Errorf("%s: %w", u.Redacted(), ErrInsecureHTTP)
+			}
+		}
+	}
 
 	c := &Client{
 		apiURL:           apiURL,
@@ -128,18 +169,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.BearerToken != "" {
 		c.session = &Session{Token: cfg.BearerToken, AccountAlias: cfg.AccountAlias}
+		c.fixedToken = true
 	}
 	if c.httpClient == nil {
-		timeout := cfg.RequestTimeout
-		if timeout == 0 {
-			timeout = DefaultRequestTimeout
+		var err error
+		if c.httpClient, err = newHTTPClient(cfg); err != nil {
+			return nil, err
 		}
-		transport, ok := http.DefaultTransport.(*http.Transport)
-		if !ok {
-			return nil, errors.New("http.DefaultTransport is not an *http.Transport")
-		}
-		c.httpClient = &http.Client{Transport: transport.Clone(), Timeout: timeout}
 	}
+	c.retry = c.newRetryClient(cfg)
 	if c.userAgent == "" {
 		c.userAgent = "terraform-provider-clc"
 	}
@@ -197,7 +235,9 @@ func baseURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%q has no host", raw)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%q must not carry a query or a fragment", raw)
+		// The query may hold a secret: name only what comes before it.
+		return nil, fmt.Errorf("%q must not carry a query or a fragment",
+			u.Scheme+"://"+u.Host+u.EscapedPath())
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")
@@ -217,10 +257,11 @@ func (c *Client) AccountAlias(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if s.AccountAlias == "" {
-		return "", &Error{
-			Kind:    KindMissingAccountAlias,
-			Message: "no account alias is configured, and a bearer token does not tell one",
+		message := "no account alias is configured, and a bearer token does not tell one"
+		if c.username != "" {
+			message = "no account alias is configured, and the login answer named none"
 		}
+		return "", &Error{Kind: KindMissingAccountAlias, Message: message}
 	}
 
 	return s.AccountAlias, nil
@@ -243,8 +284,16 @@ func (c *Client) Session(ctx context.Context) (Session, error) {
 	if s := c.currentSession(); s != nil {
 		return *s, nil
 	}
+	if c.rejected != nil {
+		return Session{}, c.rejected
+	}
 
 	s, err := c.login(ctx)
+	if KindOf(err) == KindCredentialsRejected {
+		// The same username and password would be refused again; asking
+		// again for every data source only risks locking the account.
+		c.rejected = err
+	}
 	if err != nil {
 		return Session{}, err
 	}
@@ -289,8 +338,11 @@ func (c *Client) login(ctx context.Context) (Session, error) {
 		return Session{}, err
 	}
 
-	if resp.status == http.StatusBadRequest {
+	switch {
+	case resp.status == http.StatusBadRequest:
 		resp.err.Kind = KindCredentialsRejected
+	case resp.err != nil:
+		resp.err.Kind = KindLoginFailed
 	}
 	if resp.err != nil {
 		return Session{}, resp.err
@@ -313,6 +365,9 @@ func (c *Client) login(ctx context.Context) (Session, error) {
 
 // get makes an authorized GET of a Runner API URL, logging in first if there
 // is no session yet. Any status other than 2xx is returned as an *Error.
+//
+// A 401 to a token from a login leads to one more login, shared with every
+// concurrent caller that saw the same token rejected, and one more try.
 func (c *Client) get(ctx context.Context, rawURL string) (*response, error) {
 	session, err := c.Session(ctx)
 	if err != nil {
@@ -323,11 +378,39 @@ func (c *Client) get(ctx context.Context, rawURL string) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	if resp.status == http.StatusUnauthorized && !c.fixedToken {
+		c.log.Debug(ctx, "The Runner API rejected the token from the login; logging in again",
+			map[string]any{"method": resp.method, "path": resp.path})
+		c.forgetSession(session.Token)
+
+		if session, err = c.Session(ctx); err != nil {
+			return nil, err
+		}
+		if resp, err = c.send(ctx, http.MethodGet, rawURL, session.Token, nil); err != nil {
+			return nil, err
+		}
+		if resp.status == http.StatusUnauthorized {
+			resp.err.Kind = KindTokenRejectedAfterLogin
+		}
+	}
 	if resp.err != nil {
 		return nil, resp.err
 	}
 
 	return resp, nil
+}
+
+// forgetSession drops the session if it still holds token, so that the next
+// call of Session logs in again. A session that a concurrent caller already
+// renewed is kept.
+func (c *Client) forgetSession(token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	if c.session != nil && c.session.Token == token {
+		c.session = nil
+	}
 }
 
 // response is one HTTP answer, read in full.
@@ -344,15 +427,17 @@ func (r *response) malformed(err error) *Error {
 	return &Error{Kind: KindMalformed, Method: r.method, Path: r.path, StatusCode: r.status, Err: err}
 }
 
-// send makes one request and reads the whole answer. A non-2xx status is not
-// an error of send: it comes back in response.err, classified.
+// send makes a request, retrying as the retry policy allows, and reads the
+// whole answer. A non-2xx status is not an error of send: it comes back in
+// response.err, classified.
 func (c *Client) send(ctx context.Context, method, rawURL, token string, body []byte) (*response, error) {
-	var reader io.Reader
+	var rawBody any
 	if body != nil {
-		reader = bytes.NewReader(body)
+		rawBody = body
 	}
 
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, reader)
+	attempts := new(int)
+	req, err := retryablehttp.NewRequestWithContext(withAttempts(ctx, attempts), method, rawURL, rawBody)
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)
 	}
@@ -364,29 +449,33 @@ func (c *Client) send(ctx context.Context, method, rawURL, token string, body []
 	}
 	path := req.URL.EscapedPath()
 
-	started := time.Now()
-	httpResp, err := c.httpClient.Do(req)
-	if err != nil {
-		return nil, &Error{Kind: KindTransport, Method: method, Path: path, Err: stripURL(err)}
-	}
-	defer httpResp.Body.Close()
+	// The body is read inside the retry loop, so that an answer cut off
+	// halfway is retried like any other broken connection.
+	var data []byte
+	var handled *http.Response
+	req.SetResponseHandler(func(httpResp *http.Response) error {
+		defer httpResp.Body.Close()
+		handled = httpResp
+		var readErr error
+		data, readErr = c.readBody(httpResp)
+		return readErr
+	})
 
-	data, err := io.ReadAll(io.LimitReader(httpResp.Body, c.maxResponseBytes+1))
-	if err != nil {
-		return nil, &Error{
-			Kind: KindTransport, Method: method, Path: path, StatusCode: httpResp.StatusCode,
-			Err: fmt.Errorf("reading the answer: %w", stripURL(err)),
+	started := time.Now()
+	httpResp, err := c.retry.Do(req)
+	if httpResp != nil && httpResp != handled {
+		// Retries ran out on a retryable status; its body is still unread.
+		defer httpResp.Body.Close()
+		if err == nil {
+			data, err = c.readBody(httpResp)
 		}
 	}
-	if int64(len(data)) > c.maxResponseBytes {
-		return nil, &Error{
-			Kind: KindMalformed, Method: method, Path: path, StatusCode: httpResp.StatusCode,
-			Err: fmt.Errorf("the answer is larger than the limit of %d bytes", c.maxResponseBytes),
-		}
+	if err != nil {
+		return nil, c.sendError(ctx, method, path, httpResp, err, *attempts)
 	}
 
 	c.log.Debug(ctx, "Received an API answer", map[string]any{
-		"method": method, "path": path, "status": httpResp.StatusCode,
+		"method": method, "path": path, "status": httpResp.StatusCode, "attempts": *attempts,
 		"bytes": len(data), "duration_ms": time.Since(started).Milliseconds(),
 	})
 
@@ -397,11 +486,54 @@ func (c *Client) send(ctx context.Context, method, rawURL, token string, body []
 			Method:     method,
 			Path:       path,
 			StatusCode: httpResp.StatusCode,
-			Message:    errorMessage(data),
+			Message:    redact(errorMessage(data), c.password, token),
+			Attempts:   *attempts,
+		}
+		if wait, ok := retryAfter(httpResp.Header.Get("Retry-After"), time.Now()); ok && retryable(httpResp) {
+			r.err.RetryAfter = wait
 		}
 	}
 
 	return r, nil
+}
+
+// readBody reads a whole answer, refusing one larger than the limit before
+// more than the limit is read.
+func (c *Client) readBody(httpResp *http.Response) ([]byte, error) {
+	if httpResp.ContentLength > c.maxResponseBytes {
+		return nil, &tooLargeError{limit: c.maxResponseBytes}
+	}
+
+	data, err := io.ReadAll(io.LimitReader(httpResp.Body, c.maxResponseBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	if int64(len(data)) > c.maxResponseBytes {
+		return nil, &tooLargeError{limit: c.maxResponseBytes}
+	}
+
+	return data, nil
+}
+
+// sendError classifies an error of the retry loop: the caller's context
+// ending, an answer over the size limit, or a failed connection.
+func (c *Client) sendError(
+	ctx context.Context, method, path string, httpResp *http.Response, err error, attempts int,
+) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+
+	e := &Error{Kind: KindTransport, Method: method, Path: path, Err: stripURL(err), Attempts: attempts}
+	if httpResp != nil {
+		e.StatusCode = httpResp.StatusCode
+	}
+	var tooLarge *tooLargeError
+	if errors.As(err, &tooLarge) {
+		e.Kind = KindTooLarge
+	}
+
+	return e
 }
 
 func kindOfStatus(status int) Kind {
@@ -414,6 +546,8 @@ func kindOfStatus(status int) Kind {
 		return KindForbidden
 	case status == http.StatusNotFound:
 		return KindNotFound
+	case status == http.StatusTooManyRequests:
+		return KindRateLimited
 	case status >= 500 && status <= 599:
 		return KindServer
 	default:
@@ -477,6 +611,17 @@ func errorMessage(body []byte) string {
 	}
 
 	return sanitizeMessage(string(body))
+}
+
+// redact hides secrets that an API echoed back in its message.
+func redact(message string, secrets ...string) string {
+	for _, secret := range secrets {
+		if secret != "" {
+			message = strings.ReplaceAll(message, secret, "(redacted)")
+		}
+	}
+
+	return message
 }
 
 // joinURL appends path segments to base, escaping each one so that no value

@@ -260,22 +260,7 @@ func TestConcurrentReadersShareOneLogin(t *testing.T) {
 	srv := startFake(t, f)
 	c := newTestClient(t, srv, nil)
 
-	var wg sync.WaitGroup
-	errs := make(chan error, 32)
-	for range 32 {
-		wg.Go(func() {
-			_, err := c.JobExecutions(t.Context(), "WFAQ", "job-1")
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	readConcurrently(t, c, 32)
 	if n := f.logins.Load(); n != 1 {
 		t.Errorf("logins = %d, want 1", n)
 	}
@@ -342,6 +327,7 @@ func TestErrorsAreClassified(t *testing.T) {
 		{"500", testPassword, 500, `{"error": "boom"}`, KindServer, "boom"},
 		{"503 HTML", testPassword, 503, `<html>down</html>`, KindServer, "HTML page"},
 		{"418", testPassword, 418, ``, KindUnexpectedStatus, ""},
+		{"429", testPassword, 429, `{"message": "slow down"}`, KindRateLimited, "slow down"},
 		{"200 HTML", testPassword, 200, `<!DOCTYPE html><html></html>`, KindMalformed, ""},
 		{"200 truncated", testPassword, 200, `[{"id": "a", "sta`, KindMalformed, ""},
 	}
@@ -386,6 +372,9 @@ func TestTokenRejected(t *testing.T) {
 	if KindOf(err) != KindTokenRejected {
 		t.Fatalf("err = %v, want KindTokenRejected", err)
 	}
+	if n := f.logins.Load(); n != 0 {
+		t.Errorf("logins = %d: a configured token must not be replaced by a login", n)
+	}
 	if strings.Contains(err.Error(), "expired-token") {
 		t.Errorf("error %q contains the token", err)
 	}
@@ -397,15 +386,15 @@ func TestPathSegmentsAreEscaped(t *testing.T) {
 	srv := startFake(t, f)
 	c := newTestClient(t, srv, func(cfg *Config) { cfg.RunnerURL = srv.URL + "/runner/" })
 
-	if _, err := c.JobExecutions(t.Context(), "WF AQ", "../../v2/a/b?c#d"); err != nil {
+	if _, err := c.JobExecutions(t.Context(), "WF AQ", "..?page=9#%2F"); err != nil {
 		t.Fatal(err)
 	}
-	want := "GET /runner/jobs/WF%20AQ/..%2F..%2Fv2%2Fa%2Fb%3Fc%23d/executions?page=0&size=100"
+	want := "GET /runner/jobs/WF%20AQ/..%3Fpage=9%23%252F/executions?page=0&size=100"
 	if got := f.runnerRequests(); len(got) != 1 || got[0] != want {
 		t.Errorf("requests = %v, want [%s]", got, want)
 	}
 
-	for _, bad := range []string{"..", ".", ""} {
+	for _, bad := range []string{"..", ".", "", "../v2/authentication/login"} {
 		if _, err := c.JobExecutions(t.Context(), "WFAQ", bad); err == nil {
 			t.Errorf("job id %q was accepted", bad)
 		}
@@ -422,7 +411,7 @@ func TestResponseSizeLimit(t *testing.T) {
 	c := newTestClient(t, srv, func(cfg *Config) { cfg.MaxResponseBytes = 1024 })
 
 	_, err := c.JobExecutions(t.Context(), "WFAQ", "job-1")
-	if KindOf(err) != KindMalformed || !strings.Contains(err.Error(), "larger than the limit of 1024 bytes") {
+	if KindOf(err) != KindTooLarge || !strings.Contains(err.Error(), "larger than the limit of 1024 bytes") {
 		t.Errorf("err = %v, want the size limit refused", err)
 	}
 }
@@ -483,4 +472,73 @@ func TestNewRejectsBadConfig(t *testing.T) {
 
 func equal(a, b []string) bool {
 	return strings.Join(a, "\n") == strings.Join(b, "\n")
+}
+
+func TestRejectedCredentialsAreSentOnce(t *testing.T) {
+	t.Parallel()
+	f := &fakeAPI{executions: records(1)}
+	srv := startFake(t, f)
+	c := newTestClient(t, srv, func(cfg *Config) { cfg.Password = "wrong" })
+
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			if _, err := c.JobExecutions(t.Context(), "WFAQ", "job-1"); KindOf(err) != KindCredentialsRejected {
+				t.Errorf("err = %v, want KindCredentialsRejected", err)
+			}
+		})
+	}
+	wg.Wait()
+
+	if n := f.logins.Load(); n != 1 {
+		t.Errorf("logins = %d, want 1: refused credentials must not be sent again", n)
+	}
+}
+
+func TestLoginFailuresNameTheLogin(t *testing.T) {
+	t.Parallel()
+
+	for _, status := range []int{401, 403, 404, 500} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(status)
+			}))
+			t.Cleanup(srv.Close)
+			c := newTestClient(t, srv, nil)
+
+			_, err := c.JobExecutions(t.Context(), "WFAQ", "job-1")
+
+			var apiErr *Error
+			if !errors.As(err, &apiErr) || apiErr.Kind != KindLoginFailed ||
+				apiErr.Path != "/v2/authentication/login" || apiErr.StatusCode != status {
+				t.Errorf("err = %#v, want KindLoginFailed on the login path with HTTP %d", err, status)
+			}
+		})
+	}
+}
+
+func TestEchoedSecretsAreRedacted(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		if r.URL.Path == "/v2/authentication/login" {
+			fmt.Fprintf(w, `{"message": "password %s is wrong"}`, testPassword)
+			return
+		}
+		fmt.Fprintf(w, `{"message": "token %s is bad"}`, testToken)
+	}))
+	t.Cleanup(srv.Close)
+
+	_, err := newTestClient(t, srv, nil).JobExecutions(t.Context(), "WFAQ", "job-1")
+	if err == nil || strings.Contains(err.Error(), testPassword) || !strings.Contains(err.Error(), "(redacted)") {
+		t.Errorf("login error = %v, want the echoed password redacted", err)
+	}
+
+	_, err = newTestClient(t, srv, func(cfg *Config) {
+		cfg.Username, cfg.Password, cfg.BearerToken = "", "", testToken
+	}).JobExecutions(t.Context(), "WFAQ", "job-1")
+	if err == nil || strings.Contains(err.Error(), testToken) || !strings.Contains(err.Error(), "(redacted)") {
+		t.Errorf("runner error = %v, want the echoed token redacted", err)
+	}
 }

@@ -204,12 +204,12 @@ func TestErrorMessage(t *testing.T) {
 func TestCheckPathSegment(t *testing.T) {
 	t.Parallel()
 
-	for _, ok := range []string{"WFAQ", "d2b66469-5767-4426-9da0-efcebf82c7aa", "a/b", "a?b#c", "%2e%2e", "ü"} {
+	for _, ok := range []string{"WFAQ", "d2b66469-5767-4426-9da0-efcebf82c7aa", "a b", "a?b#c", "%2e%2e", "ü"} {
 		if err := CheckPathSegment(ok); err != nil {
 			t.Errorf("CheckPathSegment(%q) = %v, want nil", ok, err)
 		}
 	}
-	for _, bad := range []string{"", ".", "..", " WFAQ", "WFAQ\n", "a\x00b"} {
+	for _, bad := range []string{"", ".", "..", " WFAQ", "WFAQ\n", "a\x00b", "a/b", `a\b`, "a\u200bb", "\u202eb"} {
 		if err := CheckPathSegment(bad); err == nil {
 			t.Errorf("CheckPathSegment(%q) = nil, want an error", bad)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -32,6 +33,16 @@ const (
 	KindMalformed
 	// KindMissingAccountAlias means no account alias was configured and none could be learned.
 	KindMissingAccountAlias
+	// KindRateLimited means the API answered 429 Too Many Requests until retries ran out.
+	KindRateLimited
+	// KindTooLarge means the answer was larger than the configured limit.
+	KindTooLarge
+	// KindTokenRejectedAfterLogin means the Runner API answered 401 even to a
+	// token from a fresh login.
+	KindTokenRejectedAfterLogin
+	// KindLoginFailed means the login answered a status other than 2xx or
+	// 400: most often an api_url that is not the CLC v2 API.
+	KindLoginFailed
 )
 
 // Error is the error every call of this package returns. It never holds a
@@ -47,6 +58,10 @@ type Error struct {
 	Message string
 	// Err is the underlying cause, if any.
 	Err error
+	// Attempts is how many times the request was sent; 0 when not known.
+	Attempts int
+	// RetryAfter is the wait the API asked for in its Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -61,6 +76,9 @@ func (e *Error) Error() string {
 	}
 	if e.Err != nil {
 		fmt.Fprintf(&b, ": %s", e.Err)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 
 	return b.String()

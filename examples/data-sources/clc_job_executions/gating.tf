@@ -6,8 +6,8 @@ data "clc_job_executions" "configure_hosts" {
 }
 
 locals {
-  # Executions are listed newest first; null when the job has never run.
-  newest_configure_run = try(data.clc_job_executions.configure_hosts.executions[0], null)
+  # The newest execution; null when the job has never run.
+  newest_configure_run = data.clc_job_executions.configure_hosts.latest
 
   newest_configure_status = coalesce(try(local.newest_configure_run.exit_status, null), "no status")
 }
