@@ -278,9 +278,8 @@ func checkTwoLoginsPerInstance(e *emulator.Server, count int) error {
 }
 
 // TestAccFaults_pagesThatDisagree serves a second page that repeats a record
-// of the first, in a newer state, and is shorter than totalSize promises.
-// Both are tolerated: the record is kept once, in its later form, and the
-// read returns what the pages held.
+// of the first, in a newer state, as when an execution arrives between the
+// two requests. That is tolerated: the record is kept once, in its later form.
 func TestAccFaults_pagesThatDisagree(t *testing.T) {
 	const jobID = "paged-150"
 	job := emulator.GenerateJob("WFAQ", jobID, 150, 1, emulator.FormPaged)
@@ -298,8 +297,8 @@ func TestAccFaults_pagesThatDisagree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	results := append([]json.RawMessage{again}, job.Executions[100:110]...)
-	page, err := json.Marshal(map[string]any{"totalSize": 150, "page": 1, "size": 100, "results": results})
+	results := append([]json.RawMessage{again}, job.Executions[100:150]...)
+	page, err := json.Marshal(map[string]any{"totalSize": 151, "page": 1, "size": 100, "results": results})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,14 +312,71 @@ func TestAccFaults_pagesThatDisagree(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: dataSourceConfig(e, jobID),
 			ConfigStateChecks: []statecheck.StateCheck{
-				// 100 from page 0 and 10 new ones from page 1, of 150 promised.
-				expect(knownvalue.ListSizeExact(110), "executions"),
+				// 100 from page 0 and 50 more from page 1; the one that
+				// arrived in between is read next time.
+				expect(knownvalue.ListSizeExact(150), "executions"),
 				// The oldest execution, as page 1 repeated it.
-				expect(knownvalue.StringExact(firstID), "executions", 109, "id"),
-				expect(knownvalue.StringExact("KILLED"), "executions", 109, "exit_status"),
+				expect(knownvalue.StringExact(firstID), "executions", 149, "id"),
+				expect(knownvalue.StringExact("KILLED"), "executions", 149, "exit_status"),
 			},
 		}},
 	})
+}
+
+// TestAccFaults_incompletePages serves pages that cannot add up to the
+// totalSize they promise. A gate on the newest execution must not pass on a
+// partial list, so each is an error.
+func TestAccFaults_incompletePages(t *testing.T) {
+	const jobID = "paged-150"
+	job := emulator.GenerateJob("WFAQ", jobID, 150, 1, emulator.FormPaged)
+	envelope := func(page int, results []json.RawMessage) string {
+		body, err := json.Marshal(map[string]any{
+			"totalSize": 150, "page": page, "size": 100, "results": results,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(body)
+	}
+
+	tests := []struct {
+		name string
+		body string
+		want []string
+	}{
+		{
+			name: "a page shorter than promised",
+			body: envelope(1, job.Executions[100:110]),
+			want: []string{"Malformed Runner API Answer", "hold 110 distinct executions, fewer than " +
+				"the totalSize of 150"},
+		},
+		{
+			name: "page 0 again, as from an API that ignores page",
+			body: envelope(0, job.Executions[:100]),
+			want: []string{"Malformed Runner API Answer", "page 1 was asked for, but the answer is page 0"},
+		},
+		{
+			name: "the same records again, numbered as asked",
+			body: envelope(1, job.Executions[:100]),
+			want: []string{"Malformed Runner API Answer", "hold 100 distinct executions"},
+		},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := startEmulatorWith(t, emulator.Config{Faults: []emulator.Fault{{
+				Path: "/jobs/WFAQ/" + jobID + "/executions", Query: "page=1&size=100", Body: tt.body,
+			}}}, job)
+
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      dataSourceConfig(e, jobID),
+					ExpectError: errorLike(tt.want...),
+				}},
+			})
+		})
+	}
 }
 
 // TestAccFaults_escapedPath reads a job whose id holds characters that mean

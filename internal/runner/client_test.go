@@ -229,14 +229,15 @@ func TestJobExecutionsMergesDuplicatesAcrossPages(t *testing.T) {
 			fmt.Fprintf(w, `{"accountAlias": "WFAQ", "bearerToken": %q}`, testToken)
 			return
 		}
-		// A new execution arrived between the two requests and pushed "b" onto page 1.
+		// A new execution arrived between the two requests and pushed "b"
+		// onto page 1, where it is seen again, finished by now.
 		if r.URL.Query().Get("page") == "0" {
 			fmt.Fprint(w, `{"totalSize": 3, "page": 0, "size": 2, "results": [
-				{"id": "a", "start": 3, "exit_status": "RUNNING"}, {"id": "b", "start": 2}]}`)
+				{"id": "a", "start": 3}, {"id": "b", "start": 2, "exit_status": "RUNNING"}]}`)
 			return
 		}
 		fmt.Fprint(w, `{"totalSize": 4, "page": 1, "size": 2, "results": [
-			{"id": "b", "start": 2}, {"id": "a", "start": 3, "exit_status": "SUCCESS"}]}`)
+			{"id": "b", "start": 2, "exit_status": "SUCCESS"}, {"id": "c", "start": 1}]}`)
 	}))
 	t.Cleanup(srv.Close)
 	c := newTestClient(t, srv, func(cfg *Config) { cfg.PageSize = 2 })
@@ -246,10 +247,10 @@ func TestJobExecutionsMergesDuplicatesAcrossPages(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if strings.Join(ids(got), " ") != "a b" {
-		t.Fatalf("ids = %v, want [a b]", ids(got))
+	if strings.Join(ids(got), " ") != "a b c" {
+		t.Fatalf("ids = %v, want [a b c]", ids(got))
 	}
-	if got[0].ExitStatus != "SUCCESS" {
+	if got[1].ExitStatus != "SUCCESS" {
 		t.Errorf("the later copy of a record should win, got status %q", got[0].ExitStatus)
 	}
 }

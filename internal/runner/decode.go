@@ -16,9 +16,11 @@ type page struct {
 	*response
 
 	// paged is true for the envelope form, false for a bare array.
-	paged      bool
-	totalSize  int64
-	size       int
+	paged     bool
+	totalSize int64
+	size      int
+	// number is the page number the answer reports, or -1 when it has none.
+	number     int64
 	executions []Execution
 }
 
@@ -170,7 +172,10 @@ func decodeForm[R any](body []byte, paged bool, wire func(*R) wireExecution) (*p
 	if err != nil {
 		return nil, err
 	}
-	p := &page{paged: true, totalSize: *env.TotalSize, executions: executions}
+	p := &page{paged: true, totalSize: *env.TotalSize, number: -1, executions: executions}
+	if env.Page != nil {
+		p.number = *env.Page
+	}
 	if env.Size != nil && *env.Size > 0 && *env.Size <= 1000 {
 		p.size = int(*env.Size)
 	}

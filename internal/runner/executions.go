@@ -75,13 +75,6 @@ func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) 
 		if err != nil {
 			return nil, err
 		}
-		if int64(len(executions)) != first.totalSize {
-			// Executions come and go between pages; what the pages held is
-			// returned, records seen twice once, in their later form.
-			c.log.Debug(ctx, "The pages held another number of executions than totalSize", map[string]any{
-				"total_size": first.totalSize, "executions": len(executions),
-			})
-		}
 	}
 
 	for i := range executions {
@@ -105,9 +98,10 @@ func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) 
 // the later ones towards page 0, so one of them can be missed until the next
 // read; nothing short of reading every page again at once could tell.
 func (c *Client) remainingPages(ctx context.Context, alias, jobID string, first *page) ([]Execution, error) {
-	size := first.size
-	if size <= 0 {
-		size = c.pageSize
+	size := pageSize(first, c.pageSize)
+	if size == 0 {
+		return nil, first.malformed(fmt.Errorf(
+			"page 0 holds no executions, but totalSize is %d", first.totalSize))
 	}
 
 	pages := []pageRecords{{executions: first.executions, totalSize: first.totalSize}}
@@ -132,7 +126,39 @@ func (c *Client) remainingPages(ctx context.Context, alias, jobID string, first 
 		}
 	}
 
-	return mergeByID(pages), nil
+	merged := mergeByID(pages)
+
+	// NOTE: a gate on the newest execution must not pass on a partial list,
+	// so fewer distinct executions than every page promised is an error, not
+	// a tolerance: an API that ignores page or size would otherwise serve the
+	// first page again and again, and an old run would look like the latest.
+	promised := first.totalSize
+	for _, p := range pages {
+		promised = min(promised, p.totalSize)
+	}
+	if int64(len(merged)) < promised {
+		return nil, first.malformed(fmt.Errorf(
+			"the pages hold %d distinct executions, fewer than the totalSize of %d they promise; "+
+				"the API may be ignoring the page or size parameters", len(merged), promised))
+	}
+
+	return merged, nil
+}
+
+// pageSize is the page size to ask for after the first page: the number of
+// executions the first page holds when more pages follow (whatever size the
+// answer reports, since a full first page is the truth), never more than
+// asked for; 0 when the first page is empty although more are promised.
+func pageSize(first *page, asked int) int {
+	held := len(first.executions)
+	switch {
+	case int64(held) < first.totalSize:
+		return min(held, asked)
+	case first.size > 0:
+		return min(first.size, asked)
+	default:
+		return asked
+	}
 }
 
 // pageRecords is what remainingPages keeps of one page: not its body.
@@ -165,9 +191,15 @@ func (c *Client) fetchPages(
 					return
 				}
 				p, err := c.executionsPage(ctx, alias, jobID, number, size)
-				if err == nil && !p.paged {
+				switch {
+				case err != nil:
+				case !p.paged:
 					err = p.malformed(fmt.Errorf(
 						"page 0 was a paged answer but page %d is a bare array", number))
+				case p.number >= 0 && p.number != int64(number):
+					err = p.malformed(fmt.Errorf(
+						"page %d was asked for, but the answer is page %d; pages count from 0",
+						number, p.number))
 				}
 				if err != nil {
 					failOnce.Do(func() { failure = err })

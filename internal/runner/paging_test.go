@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -162,14 +163,22 @@ func TestLaterPageWinsWhateverOrderAnswersArrive(t *testing.T) {
 			fmt.Fprintf(w, `{"accountAlias": "WFAQ", "bearerToken": %q}`, testToken)
 			return
 		}
-		status := map[string]string{"0": "PENDING", "1": "RUNNING", "2": "SUCCESS"}
+		// Two executions arrive while the pages are read, and each pushes
+		// "x" one page further; "y" and "z" end up on pages 3 and 4.
 		page := r.URL.Query().Get("page")
+		total := map[string]int{"0": 3, "1": 4, "2": 5, "3": 5, "4": 5}[page]
+		record := map[string]string{
+			"0": `{"id": "x", "start": 5, "exit_status": "PENDING"}`,
+			"1": `{"id": "x", "start": 5, "exit_status": "RUNNING"}`,
+			"2": `{"id": "x", "start": 5, "exit_status": "SUCCESS"}`,
+			"3": `{"id": "y", "start": 4}`,
+			"4": `{"id": "z", "start": 3}`,
+		}[page]
 		if page == "1" {
 			// Page 1 answers last; its copy of "x" must still lose to page 2's.
 			<-page2Done
 		}
-		fmt.Fprintf(w, `{"totalSize": 3, "page": %s, "size": 1, "results": [
-			{"id": "x", "start": 5, "exit_status": %q}]}`, page, status[page])
+		fmt.Fprintf(w, `{"totalSize": %d, "page": %s, "size": 1, "results": [%s]}`, total, page, record)
 		if page == "2" {
 			close(page2Done)
 		}
@@ -182,8 +191,8 @@ func TestLaterPageWinsWhateverOrderAnswersArrive(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if len(got) != 1 || got[0].ExitStatus != "SUCCESS" {
-		t.Errorf("got %+v, want the one record as page 2 sent it", got)
+	if len(got) != 3 || got[0].ID != "x" || got[0].ExitStatus != "SUCCESS" {
+		t.Errorf("got %+v, want x as page 2 sent it, then y and z", got)
 	}
 }
 
@@ -226,5 +235,41 @@ func TestMaxParallelRequestsRange(t *testing.T) {
 		if _, err := New(Config{BearerToken: "t", MaxParallelRequests: n}); err != nil {
 			t.Errorf("New with %d parallel requests: %v", n, err)
 		}
+	}
+}
+
+// TestPagingFollowsThePageSizeServed reads from an API that serves ten
+// executions a page whatever size it is asked for, and says so only by
+// how many it sends, or not at all.
+func TestPagingFollowsThePageSizeServed(t *testing.T) {
+	t.Parallel()
+
+	for _, reported := range []string{`"size": 100,`, ``} {
+		t.Run(reported, func(t *testing.T) {
+			t.Parallel()
+			all := records(25)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/v2/authentication/login" {
+					fmt.Fprintf(w, `{"accountAlias": "WFAQ", "bearerToken": %q}`, testToken)
+					return
+				}
+				page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+				from, to := min(page*10, len(all)), min(page*10+10, len(all))
+				results, err := json.Marshal(all[from:to])
+				if err != nil {
+					t.Error(err)
+				}
+				fmt.Fprintf(w, `{"totalSize": 25, "page": %d, %s "results": %s}`, page, reported, results)
+			}))
+			t.Cleanup(srv.Close)
+
+			got, err := newTestClient(t, srv, nil).JobExecutions(t.Context(), "WFAQ", "job-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 25 {
+				t.Errorf("got %d executions, want 25", len(got))
+			}
+		})
 	}
 }

@@ -418,8 +418,10 @@ func TestExpiredTokenLeadsToOneSharedLogin(t *testing.T) {
 	if api.issued != 2 {
 		t.Errorf("logins = %d, want 2: one at the start, one shared after the token expired", api.issued)
 	}
-	if api.rejected != readers/2 {
-		t.Errorf("rejected calls = %d, want %d", api.rejected, readers/2)
+	// Readers that start after the fresh login never see the old token, so
+	// how many were refused depends on scheduling; never more than half.
+	if api.rejected < 1 || api.rejected > readers/2 {
+		t.Errorf("rejected calls = %d, want 1 to %d", api.rejected, readers/2)
 	}
 }
 
