@@ -169,12 +169,14 @@ func executionAttributes() map[string]schema.Attribute {
 		},
 		"start_time": schema.StringAttribute{
 			Description: "`start` in RFC 3339 form, UTC, with milliseconds, such as " +
-				"`2015-08-19T15:33:53.881Z`.",
+				"`2015-08-19T15:33:53.881Z`. Null when not started, or outside the years 0000 to " +
+				"9999 that RFC 3339 can write.",
 			Computed: true,
 		},
 		"end_time": schema.StringAttribute{
-			Description: "`end` in RFC 3339 form, UTC, with milliseconds. Null while it runs.",
-			Computed:    true,
+			Description: "`end` in RFC 3339 form, UTC, with milliseconds. Null while it runs, or " +
+				"outside the years 0000 to 9999.",
+			Computed: true,
 		},
 		"duration_ms": schema.Int64Attribute{
 			Description: "`end` minus `start`, in milliseconds. Null while it runs.",
@@ -216,7 +218,9 @@ func (d *jobExecutionsDataSource) Configure(
 	}
 }
 
-func (d *jobExecutionsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+func (d *jobExecutionsDataSource) Read(
+	ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse,
+) {
 	var config jobExecutionsModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {

@@ -185,10 +185,18 @@ func epochNumber(e runner.Epoch) tftypes.Value {
 // timeLayout is RFC 3339 with exactly three fractional digits.
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
+// epochTime writes an epoch as RFC 3339, which has four digits for the year:
+// an instant outside the years 0000 to 9999 has no RFC 3339 form and is null
+// (start and end still hold it).
 func epochTime(e runner.Epoch) tftypes.Value {
 	if !e.Valid {
 		return nullString
 	}
 
-	return tftypes.NewValue(stringTFType, time.UnixMilli(e.Millis).UTC().Format(timeLayout))
+	t := time.UnixMilli(e.Millis).UTC()
+	if t.Year() < 0 || t.Year() > 9999 {
+		return nullString
+	}
+
+	return tftypes.NewValue(stringTFType, t.Format(timeLayout))
 }

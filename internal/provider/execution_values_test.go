@@ -193,3 +193,27 @@ func executionsOf(t testing.TB, resp *datasource.ReadResponse) tftypes.Value {
 
 	return attributes["executions"]
 }
+
+func TestEpochTime(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		millis int64
+		want   any // a string, or nil for null
+	}{
+		{1439998433881, "2015-08-19T15:33:53.881Z"},
+		{0, "1970-01-01T00:00:00.000Z"},
+		{-1, "1969-12-31T23:59:59.999Z"},
+		{253402300799999, "9999-12-31T23:59:59.999Z"},
+		{253402300800000, nil}, // year 10000
+		{-62167219200001, nil}, // before year 0
+	}
+
+	for _, tt := range tests {
+		got := epochTime(runner.Epoch{Millis: tt.millis, Valid: true})
+		want := tftypes.NewValue(tftypes.String, tt.want)
+		if !got.Equal(want) {
+			t.Errorf("epochTime(%d) = %v, want %v", tt.millis, got, want)
+		}
+	}
+}

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -61,12 +63,16 @@ type providerData struct {
 	secrets []string
 }
 
-func (p *clcProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+func (p *clcProvider) Metadata(
+	_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse,
+) {
 	resp.TypeName = "clc"
 	resp.Version = p.version
 }
 
-func (p *clcProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+func (p *clcProvider) Schema(
+	_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse,
+) {
 	resp.Schema = schema.Schema{
 		Description: "Reads the outcome of Ansible playbook runs in the CenturyLink Cloud Runner service. " +
 			"Every attribute is optional and falls back to an environment variable.",
@@ -187,7 +193,9 @@ func resolve(attribute string, configured types.String, envVars ...string) setti
 	return s
 }
 
-func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+func (p *clcProvider) Configure(
+	ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse,
+) {
 	var config providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
@@ -224,7 +232,8 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 
 	// Credentials come as a set: username and password in the configuration
 	// are not overridden by a token from the environment.
-	if token.source != "the provider configuration" && (!config.Username.IsNull() || !config.Password.IsNull()) {
+	loginConfigured := !config.Username.IsNull() || !config.Password.IsNull()
+	if token.source != "the provider configuration" && loginConfigured {
 		token = setting{attribute: token.attribute, envVars: token.envVars}
 	}
 
@@ -235,6 +244,14 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 			"The provider needs either a bearer token, or a username and a password, to call the "+
 				"Runner API. Set bearer_token (or CLC_BEARER_TOKEN), or set both username and password "+
 				"(or CLC_USERNAME and CLC_PASSWORD), in the provider \"clc\" block or the environment.")
+	}
+	unsendable := func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+	if strings.ContainsFunc(token.value, unsendable) {
+		// The value itself is a secret: the detail names only where it came from.
+		resp.Diagnostics.AddAttributeError(path.Root("bearer_token"), "Invalid Bearer Token",
+			fmt.Sprintf("The bearer token from %s holds white space or control characters, so it "+
+				"cannot be sent in an Authorization header. Copy the token again, without line "+
+				"breaks or spaces.", token.source))
 	}
 	if alias.value != "" {
 		if err := runner.CheckPathSegment(alias.value); err != nil {
@@ -284,8 +301,9 @@ func (p *clcProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		BearerToken:    token.value,
 		AccountAlias:   alias.value,
 		RequestTimeout: requestTimeout,
-		UserAgent:      fmt.Sprintf("terraform-provider-clc/%s (+terraform %s)", p.version, req.TerraformVersion),
-		Logger:         tflogLogger{},
+		UserAgent: fmt.Sprintf("terraform-provider-clc/%s (+terraform %s)",
+			p.version, req.TerraformVersion),
+		Logger: tflogLogger{},
 
 		MaxRetries:         transport.maxRetries,
 		MaxResponseBytes:   transport.maxResponseBytes,

@@ -119,6 +119,11 @@ func TestConfigureDiagnostics(t *testing.T) {
 			wantErrors: []string{"Invalid URL", "must start with https://"},
 		},
 		{
+			name:       "bearer token with a line break",
+			env:        map[string]string{"CLC_BEARER_TOKEN": "abc\ndef"},
+			wantErrors: []string{"Invalid Bearer Token", "from the environment variable CLC_BEARER_TOKEN"},
+		},
+		{
 			name:       "empty runner URL in the configuration",
 			config:     map[string]*string{"bearer_token": ptr("t"), "runner_url": ptr("")},
 			env:        map[string]string{"CLC_RUNNER_URL": "http://127.0.0.1:9"},

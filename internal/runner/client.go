@@ -430,7 +430,9 @@ func (r *response) malformed(err error) *Error {
 // send makes a request, retrying as the retry policy allows, and reads the
 // whole answer. A non-2xx status is not an error of send: it comes back in
 // response.err, classified.
-func (c *Client) send(ctx context.Context, method, rawURL, token string, body []byte) (*response, error) {
+func (c *Client) send(
+	ctx context.Context, method, rawURL, token string, body []byte,
+) (*response, error) {
 	var rawBody any
 	if body != nil {
 		rawBody = body

@@ -97,7 +97,9 @@ func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) 
 // extra pages are read as well. An execution removed while we read moves
 // the later ones towards page 0, so one of them can be missed until the next
 // read; nothing short of reading every page again at once could tell.
-func (c *Client) remainingPages(ctx context.Context, alias, jobID string, first *page) ([]Execution, error) {
+func (c *Client) remainingPages(
+	ctx context.Context, alias, jobID string, first *page,
+) ([]Execution, error) {
 	size := pageSize(first, c.pageSize)
 	if size == 0 {
 		return nil, first.malformed(fmt.Errorf(
@@ -258,7 +260,9 @@ func parallelism(configured int) (int, error) {
 	return configured, nil
 }
 
-func (c *Client) executionsPage(ctx context.Context, alias, jobID string, pageNumber, size int) (*page, error) {
+func (c *Client) executionsPage(
+	ctx context.Context, alias, jobID string, pageNumber, size int,
+) (*page, error) {
 	query := url.Values{"page": {strconv.Itoa(pageNumber)}, "size": {strconv.Itoa(size)}}
 	u := joinURL(c.runnerURL, query, "jobs", alias, jobID, "executions")
 
