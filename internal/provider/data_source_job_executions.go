@@ -80,9 +80,11 @@ func (d *jobExecutionsDataSource) Schema(
 				Validators: []validator.String{pathSegmentValidator{}},
 			},
 			"executions": schema.ListNestedAttribute{
-				Description: "The job's executions that pass the filters, newest first by start time " +
-					"(executions without a start time first; ties by id). Empty when the job has never " +
-					"run or no execution passes.",
+				Description: "The job's executions that pass the filters, newest first by start time, " +
+					"ties by id. One without a start time is placed by its end time; with neither, it " +
+					"comes first while it has not finished (it is about to start) and last once it has " +
+					"(it ended without starting, as an `INIT_FAILURE` can). Empty when the job has " +
+					"never run or no execution passes.",
 				Computed:     true,
 				NestedObject: schema.NestedAttributeObject{Attributes: executionAttributes()},
 			},

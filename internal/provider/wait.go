@@ -25,16 +25,9 @@ const (
 	minPollInterval     = 100 * time.Millisecond
 )
 
-// activeStatuses are the exit statuses of an execution that has not finished.
-var activeStatuses = map[string]bool{
-	"PENDING": true, "INITIALIZING": true, "RUNNING": true, "STOPPING": true, "KILLING": true,
-}
-
-// finished tells whether an execution has ended: it has an end time, or an
-// exit status that is not one of activeStatuses. An execution without either
-// is taken to be still running.
+// finished tells whether an execution has ended (see runner.Execution.Finished).
 func finished(e *runner.Execution) bool {
-	return e.End.Valid || (e.HasExitStatus && !activeStatuses[e.ExitStatus])
+	return e.Finished()
 }
 
 type waitForCompletionModel struct {
@@ -242,7 +235,10 @@ func (waitConfigValidator) ValidateDataSource(
 	if diags.HasError() {
 		return // The attribute validators report what does not parse.
 	}
-	if settings.pollInterval > settings.timeout {
+	// A timeout or interval out of range has its own error; comparing them
+	// then would only add advice that contradicts it.
+	inRange := settings.timeout > 0 && settings.pollInterval >= minPollInterval
+	if inRange && settings.pollInterval > settings.timeout {
 		resp.Diagnostics.AddAttributeError(path.Root("wait_for_completion").AtName("poll_interval"),
 			"Poll Interval Longer Than Timeout",
 			fmt.Sprintf("poll_interval is %s, longer than the timeout of %s, so the read could not "+

@@ -228,7 +228,8 @@ func convert(w *wireExecution, e *Execution) error {
 	e.Result = w.Result.hosts
 	switch {
 	case w.FailedHosts.present:
-		e.FailedHosts = w.FailedHosts.names
+		// A null or empty entry names no host.
+		e.FailedHosts = slices.DeleteFunc(w.FailedHosts.names, func(name string) bool { return name == "" })
 	case e.Result != nil:
 		e.FailedHosts = failedHosts(e.Result)
 	}

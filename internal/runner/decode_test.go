@@ -215,3 +215,37 @@ func TestCheckPathSegment(t *testing.T) {
 		}
 	}
 }
+
+func TestRepeatedAndEmptyEntries(t *testing.T) {
+	t.Parallel()
+	f := &fakeAPI{}
+	srv := startFake(t, f)
+	f.executions = []map[string]any{
+		{"id": "a", "start": 1, "exit_status": "RUNNING", "failed_hosts": []any{nil, "", "web-1", 0}},
+		{"id": "a", "start": 1, "exit_status": "SUCCESS", "failed_hosts": []any{"web-1", nil}},
+	}
+
+	got, err := newTestClient(t, srv, nil).JobExecutions(t.Context(), "WFAQ", "job-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if len(got) != 1 || got[0].ExitStatus != "SUCCESS" {
+		t.Fatalf("got %+v, want one record for id a, in its later form", got)
+	}
+	if !reflect.DeepEqual(got[0].FailedHosts, []string{"web-1"}) {
+		t.Errorf("failed hosts = %q, want [web-1]", got[0].FailedHosts)
+	}
+}
+
+func TestNullFailedHostOnTheFastPath(t *testing.T) {
+	t.Parallel()
+
+	got, err := decodeExecutions([]byte(`[{"id": "a", "failed_hosts": [null, "web-1", ""]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.executions[0].FailedHosts, []string{"web-1"}) {
+		t.Errorf("failed hosts = %q, want [web-1]", got.executions[0].FailedHosts)
+	}
+}

@@ -69,7 +69,8 @@ func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) 
 		return nil, err
 	}
 
-	executions := first.executions
+	// A record repeated in one answer is kept once, as in paged answers.
+	executions := mergeByID([]pageRecords{{executions: first.executions}})
 	if first.paged {
 		executions, err = c.remainingPages(ctx, accountAlias, jobID, first)
 		if err != nil {
@@ -280,15 +281,48 @@ func (c *Client) executionsPage(
 	return p, nil
 }
 
+// activeStatuses are the exit statuses of an execution that has not finished.
+var activeStatuses = map[string]bool{
+	"PENDING": true, "INITIALIZING": true, "RUNNING": true, "STOPPING": true, "KILLING": true,
+}
+
+// Finished tells whether an execution has ended: it has an end time, or an
+// exit status other than PENDING, INITIALIZING, RUNNING, STOPPING and
+// KILLING. An execution with neither is taken to be still running.
+func (e *Execution) Finished() bool {
+	return e.End.Valid || (e.HasExitStatus && !activeStatuses[e.ExitStatus])
+}
+
+// sortNewestFirst orders executions by start time, newest first, ties by id.
+// An execution without a start time is placed by its end time if it has
+// one; with neither, it comes first while it has not finished (it is about
+// to start), and last once it has (it ended, as INIT_FAILURE can, without
+// ever starting, and nothing tells when): a run that never started must not
+// hide every later run from a gate on the newest one.
 func sortNewestFirst(executions []Execution) {
-	slices.SortStableFunc(executions, func(a, b Execution) int {
-		if a.Start.Valid != b.Start.Valid {
-			if !a.Start.Valid {
-				return -1
-			}
-			return 1
+	type key struct {
+		rank int // 2: not started yet; 1: has a time; 0: finished without one
+		at   int64
+	}
+	keyOf := func(e *Execution) key {
+		switch {
+		case e.Start.Valid:
+			return key{1, e.Start.Millis}
+		case e.End.Valid:
+			return key{1, e.End.Millis}
+		case !e.Finished():
+			return key{2, 0}
+		default:
+			return key{0, 0}
 		}
-		if c := cmp.Compare(b.Start.Millis, a.Start.Millis); c != 0 {
+	}
+
+	slices.SortStableFunc(executions, func(a, b Execution) int {
+		ka, kb := keyOf(&a), keyOf(&b)
+		if c := cmp.Compare(kb.rank, ka.rank); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(kb.at, ka.at); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)

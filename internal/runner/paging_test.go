@@ -273,3 +273,31 @@ func TestPagingFollowsThePageSizeServed(t *testing.T) {
 		})
 	}
 }
+
+func TestSortNewestFirst(t *testing.T) {
+	t.Parallel()
+	status := func(s string) (string, bool) { return s, s != "" }
+	execution := func(id string, start, end int64, s string) Execution {
+		e := Execution{ID: id, Start: Epoch{start, start != 0}, End: Epoch{end, end != 0}}
+		e.ExitStatus, e.HasExitStatus = status(s)
+		return e
+	}
+
+	executions := []Execution{
+		execution("old-success", 100, 110, "SUCCESS"),
+		execution("init-failure-no-times", 0, 0, "INIT_FAILURE"),
+		execution("new-success", 300, 310, "SUCCESS"),
+		execution("pending", 0, 0, "PENDING"),
+		execution("ended-without-start", 0, 250, "KILLED"),
+		execution("no-status-no-times", 0, 0, ""),
+		execution("tie-b", 200, 0, "RUNNING"),
+		execution("tie-a", 200, 0, "RUNNING"),
+	}
+	sortNewestFirst(executions)
+
+	want := "no-status-no-times pending new-success ended-without-start tie-a tie-b old-success " +
+		"init-failure-no-times"
+	if got := strings.Join(ids(executions), " "); got != want {
+		t.Errorf("order:\n got %s\nwant %s", got, want)
+	}
+}
