@@ -122,7 +122,7 @@ func (d *jobExecutionDataSource) Read(
 		return
 	}
 
-	value, diags := executionObject(&executions[0])
+	value, diags := executionObject(ctx, &executions[0])
 	object, diags := objectOf(value, diags)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {

@@ -269,7 +269,7 @@ func (d *jobExecutionsDataSource) Read(
 				"old executions expire.", jobID, alias, len(executions), largeReadThreshold))
 	}
 
-	latest, diags := latestObject(executions)
+	latest, diags := latestObject(ctx, executions)
 	resp.Diagnostics.Append(diags...)
 	counts, diags := statusCounts(executions)
 	resp.Diagnostics.Append(diags...)
@@ -318,12 +318,11 @@ var (
 
 // executionObject returns one execution as a framework value of
 // executionType, for data sources that return a single execution.
-func executionObject(e *runner.Execution) (attr.Value, diag.Diagnostics) {
+func executionObject(ctx context.Context, e *runner.Execution) (attr.Value, diag.Diagnostics) {
 	var diags diag.Diagnostics
 
-	// NOTE: The conversion makes no request and ignores its context.
 	value := newValueEncoder().execution(e)
-	object, err := executionType.ValueFromTerraform(context.Background(), value)
+	object, err := executionType.ValueFromTerraform(ctx, value)
 	if err != nil {
 		diags.AddError("Cannot Map Execution",
 			fmt.Sprintf("The execution %q of job %q could not be turned into a Terraform value: %s. "+

@@ -81,7 +81,7 @@ func TestExecutionObjectMatchesTheState(t *testing.T) {
 
 	for i := range executions {
 		e := &executions[i]
-		object, diags := executionObject(e)
+		object, diags := executionObject(t.Context(), e)
 		if diags.HasError() {
 			t.Fatal(diags)
 		}
@@ -94,7 +94,7 @@ func TestExecutionObjectMatchesTheState(t *testing.T) {
 		}
 	}
 
-	object, _ := executionObject(&executions[0])
+	object, _ := executionObject(t.Context(), &executions[0])
 	typed, ok := object.(types.Object)
 	if !ok {
 		t.Fatalf("executionObject returned a %T, want types.Object", object)

@@ -104,12 +104,12 @@ func (f executionFilter) keeps(e *runner.Execution) bool {
 
 // latestObject is the latest attribute: the first of the newest-first
 // executions, or null when there is none.
-func latestObject(executions []runner.Execution) (types.Object, diag.Diagnostics) {
+func latestObject(ctx context.Context, executions []runner.Execution) (types.Object, diag.Diagnostics) {
 	if len(executions) == 0 {
 		return types.ObjectNull(executionType.AttrTypes), nil
 	}
 
-	value, diags := executionObject(&executions[0])
+	value, diags := executionObject(ctx, &executions[0])
 	if diags.HasError() {
 		return types.ObjectNull(executionType.AttrTypes), diags
 	}
