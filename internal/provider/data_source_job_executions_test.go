@@ -374,11 +374,7 @@ provider "clc" {
 `, e.URL(), e.URL(), username, password)
 	}
 
-	tests := []struct {
-		name   string
-		config string
-		want   []string
-	}{
+	testErrors(t, []errorCase{
 		{
 			name:   "unknown job",
 			config: dataSourceConfig(e, "no-such-job"),
@@ -438,19 +434,7 @@ data "clc_job_executions" "test" { job_id = "x" }
 `,
 			want: []string{"Invalid URL", "runner_url (from the provider configuration)", "https://"},
 		},
-	}
-
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      tt.config,
-					ExpectError: errorLike(tt.want...),
-				}},
-			})
-		})
-	}
+	})
 }
 
 // errorLike matches an error output that holds each part in order. Terraform
