@@ -229,17 +229,17 @@ func (d *jobExecutionsDataSource) Read(
 		return
 	}
 
-	jobID := config.JobID.ValueString()
-	ctx, alias, ok := d.data.startRead(ctx, &resp.Diagnostics, config.AccountAlias, jobID)
-	if !ok {
-		return
-	}
-
 	filter, diags := newExecutionFilter(ctx, &config)
 	resp.Diagnostics.Append(diags...)
 	wait, diags := newWaitSettings(config.WaitForCompletion)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	jobID := config.JobID.ValueString()
+	ctx, alias, ok := d.data.startRead(ctx, &resp.Diagnostics, config.AccountAlias, jobID)
+	if !ok {
 		return
 	}
 

@@ -60,7 +60,7 @@ provider "clc" {
 data "clc_job_executions" "test" { job_id = "x" }
 `,
 			ExpectError: errorLike("Invalid Max Parallel Requests",
-				`max_parallel_requests (from the provider configuration) is "64"`, "from 1 to 32"),
+				`max_parallel_requests (from the provider configuration) is 64`, "from 1 to 32"),
 		}},
 	})
 }

@@ -7,14 +7,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -288,7 +286,8 @@ func (p *clcProvider) Configure(
 		requestTimeout = d
 	}
 	transport := resolveTransport(&resp.Diagnostics, &config, apiURL, runnerURL)
-	parallel := resolveParallelism(config.MaxParallelRequests, &resp.Diagnostics)
+	parallel := int(resolveInt64(&resp.Diagnostics, "max_parallel_requests", config.MaxParallelRequests,
+		"CLC_MAX_PARALLEL_REQUESTS", runner.DefaultMaxParallelRequests, 1, runner.MaxParallelRequestsLimit))
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -330,31 +329,6 @@ func (p *clcProvider) Configure(
 	data := &providerData{client: client, secrets: nonEmpty(password.value, token.value)}
 	resp.DataSourceData = data
 	resp.ResourceData = data
-}
-
-// resolveParallelism reads max_parallel_requests from the configuration or,
-// when it is null, from CLC_MAX_PARALLEL_REQUESTS. It returns 0, the client's
-// default, when neither is set or the value is invalid.
-func resolveParallelism(configured types.Int64, diags *diag.Diagnostics) int {
-	s := resolve("max_parallel_requests", types.StringNull(), "CLC_MAX_PARALLEL_REQUESTS")
-	if !configured.IsNull() {
-		s.value = strconv.FormatInt(configured.ValueInt64(), 10)
-		s.source = "the provider configuration"
-	}
-	if s.value == "" {
-		return 0
-	}
-
-	n, err := strconv.Atoi(s.value)
-	if err != nil || n < 1 || n > runner.MaxParallelRequestsLimit {
-		diags.AddAttributeError(path.Root("max_parallel_requests"), "Invalid Max Parallel Requests",
-			fmt.Sprintf("The %s is %q, which is not a whole number from 1 to %d. Set it to how many "+
-				"page requests one read may have in flight at once, such as %d, the default.",
-				s.describe(), s.value, runner.MaxParallelRequestsLimit, runner.DefaultMaxParallelRequests))
-		return 0
-	}
-
-	return n
 }
 
 func nonEmpty(values ...string) []string {

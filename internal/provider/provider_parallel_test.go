@@ -24,7 +24,7 @@ func TestConfigureMaxParallelRequests(t *testing.T) {
 		{
 			name:   "out of range",
 			config: number(0),
-			want:   []string{"Invalid Max Parallel Requests", `configuration) is "0", which is not`},
+			want:   []string{"Invalid Max Parallel Requests", `configuration) is 0, which is out of range`},
 		},
 		{
 			name: "not a number in the environment",

@@ -137,10 +137,11 @@ func resolveBool(diags *diag.Diagnostics, attribute string, configured types.Boo
 
 // titles are the names of attributes as diagnostic summaries use them.
 var titles = map[string]string{
-	"max_retries":          "Maximum Retries",
-	"max_response_bytes":   "Maximum Response Size",
-	"insecure_skip_verify": "Insecure Skip Verify Setting",
-	"allow_insecure_http":  "Allow Insecure HTTP Setting",
+	"max_retries":           "Maximum Retries",
+	"max_response_bytes":    "Maximum Response Size",
+	"insecure_skip_verify":  "Insecure Skip Verify Setting",
+	"allow_insecure_http":   "Allow Insecure HTTP Setting",
+	"max_parallel_requests": "Max Parallel Requests",
 }
 
 func title(attribute string) string {

@@ -17,12 +17,11 @@ import (
 func (c *Client) JobExecution(
 	ctx context.Context, accountAlias, jobID, executionID string,
 ) (Execution, error) {
-	for _, check := range []struct{ name, value string }{
-		{"account alias", accountAlias}, {"job id", jobID}, {"execution id", executionID},
-	} {
-		if err := CheckPathSegment(check.value); err != nil {
-			return Execution{}, fmt.Errorf("invalid %s %q: %w", check.name, check.value, err)
-		}
+	err := checkSegments(
+		[2]string{"account alias", accountAlias}, [2]string{"job id", jobID},
+		[2]string{"execution id", executionID})
+	if err != nil {
+		return Execution{}, err
 	}
 
 	u := joinURL(c.runnerURL, nil, "jobs", accountAlias, jobID, "executions", executionID)
@@ -39,12 +38,7 @@ func (c *Client) JobExecution(
 		return Execution{}, resp.malformed(fmt.Errorf(
 			"the answer is about execution %q, not %q", e.ID, executionID))
 	}
-	if e.JobID == "" {
-		e.JobID = jobID
-	}
-	if e.AccountAlias == "" {
-		e.AccountAlias = accountAlias
-	}
+	e.fillOwner(accountAlias, jobID)
 
 	return e, nil
 }

@@ -57,11 +57,9 @@ const maxPages = 10000
 // of a paged answer until totalSize records are read, asking for the pages
 // after the first up to Config.MaxParallelRequests at a time.
 func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) ([]Execution, error) {
-	if err := CheckPathSegment(accountAlias); err != nil {
-		return nil, fmt.Errorf("invalid account alias %q: %w", accountAlias, err)
-	}
-	if err := CheckPathSegment(jobID); err != nil {
-		return nil, fmt.Errorf("invalid job id %q: %w", jobID, err)
+	err := checkSegments([2]string{"account alias", accountAlias}, [2]string{"job id", jobID})
+	if err != nil {
+		return nil, err
 	}
 
 	first, err := c.executionsPage(ctx, accountAlias, jobID, 0, c.pageSize)
@@ -79,12 +77,7 @@ func (c *Client) JobExecutions(ctx context.Context, accountAlias, jobID string) 
 	}
 
 	for i := range executions {
-		if executions[i].JobID == "" {
-			executions[i].JobID = jobID
-		}
-		if executions[i].AccountAlias == "" {
-			executions[i].AccountAlias = accountAlias
-		}
+		executions[i].fillOwner(accountAlias, jobID)
 	}
 	sortNewestFirst(executions)
 
@@ -279,6 +272,17 @@ func (c *Client) executionsPage(
 	p.response = resp
 
 	return p, nil
+}
+
+// fillOwner names the job and account the execution was asked for where the
+// API's record leaves them out: the execution belongs to them either way.
+func (e *Execution) fillOwner(accountAlias, jobID string) {
+	if e.JobID == "" {
+		e.JobID = jobID
+	}
+	if e.AccountAlias == "" {
+		e.AccountAlias = accountAlias
+	}
 }
 
 // activeStatuses are the exit statuses of an execution that has not finished.

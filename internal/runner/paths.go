@@ -30,3 +30,14 @@ func CheckPathSegment(s string) error {
 
 	return nil
 }
+
+// checkSegments runs CheckPathSegment on each value, which name names.
+func checkSegments(named ...[2]string) error {
+	for _, n := range named {
+		if err := CheckPathSegment(n[1]); err != nil {
+			return fmt.Errorf("invalid %s %q: %w", n[0], n[1], err)
+		}
+	}
+
+	return nil
+}
